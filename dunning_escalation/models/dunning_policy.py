@@ -1,0 +1,70 @@
+from odoo import api, fields, models
+
+LEGAL_PROFILES = [
+    ("eu_b2b", "EU, business to business (Directive 2011/7/EU)"),
+    ("nl_b2b", "Netherlands, business (handelsrente, WIK)"),
+    ("nl_b2c", "Netherlands, consumer (wettelijke rente, WIK)"),
+    ("be_b2b", "Belgium, business (Law of 2 August 2002)"),
+    ("be_b2c", "Belgium, consumer (Code of Economic Law, Book XIX)"),
+    ("se_b2b", "Sweden, business (räntelagen)"),
+    ("se_b2c", "Sweden, consumer (räntelagen)"),
+    ("de_b2b", "Germany, business (BGB § 288)"),
+    ("de_b2c", "Germany, consumer (BGB § 288)"),
+    ("uk_b2b", "United Kingdom, business (Late Payment Act 1998)"),
+]
+
+
+class DunningPolicy(models.Model):
+    _name = "dunning.policy"
+    _description = "Dunning Policy"
+    _order = "company_id, sequence, id"
+    _check_company_auto = True
+
+    name = fields.Char(required=True, translate=True)
+    active = fields.Boolean(default=True)
+    sequence = fields.Integer(default=10)
+    company_id = fields.Many2one(
+        "res.company",
+        required=True,
+        index=True,
+        default=lambda self: self.env.company,
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    level_ids = fields.One2many("dunning.level", "policy_id", string="Levels", copy=True)
+    level_count = fields.Integer(compute="_compute_level_count")
+    legal_profile = fields.Selection(
+        LEGAL_PROFILES,
+        help="The late-payment law whose interest rates, compensation and waiting "
+        "periods apply to the invoices of this policy. Leave empty to charge only the "
+        "fees set on the levels.",
+    )
+    min_amount = fields.Monetary(
+        string="Minimum Overdue Amount",
+        currency_field="currency_id",
+        help="A customer whose overdue total, in the company's currency, is below this "
+        "amount gets no reminder.",
+    )
+    grace_days = fields.Integer(
+        help="Days added after the due date before the first overdue step is taken.",
+    )
+    consolidate_per_partner = fields.Boolean(
+        string="One Message per Customer",
+        default=True,
+        help="Send one message per customer listing all its overdue invoices, at the "
+        "highest level among them, instead of one message per invoice.",
+    )
+    agency_partner_id = fields.Many2one(
+        "res.partner",
+        string="Collection Agency",
+        check_company=True,
+    )
+    handoff_project_id = fields.Many2one(
+        "project.project",
+        string="Collections Project",
+        check_company=True,
+    )
+
+    @api.depends("level_ids")
+    def _compute_level_count(self):
+        for policy in self:
+            policy.level_count = len(policy.level_ids)

@@ -1,0 +1,1 @@
+from . import test_invoice_dunning_fields

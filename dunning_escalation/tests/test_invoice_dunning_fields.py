@@ -1,0 +1,74 @@
+from freezegun import freeze_time
+
+from odoo import fields
+from odoo.tests import tagged
+
+from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+
+
+@tagged("post_install", "-at_install")
+class TestInvoiceDunningFields(AccountTestInvoicingCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.policy = cls.env.company.dunning_policy_id
+        cls.customer = cls.env["res.partner"].create(
+            {"name": "Overdue Customer B.V.", "email": "ap@overdue.example"}
+        )
+
+    @freeze_time("2026-03-01")
+    def test_posted_invoice_gets_defaults(self):
+        invoice = self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": self.customer.id,
+                "invoice_date": "2026-03-01",
+                "invoice_date_due": "2026-03-31",
+                "invoice_line_ids": [
+                    fields.Command.create({"name": "Consulting", "price_unit": 1200.0, "tax_ids": []})
+                ],
+            }
+        )
+        invoice.action_post()
+
+        self.assertEqual(invoice.state, "posted")
+        self.assertRecordValues(
+            invoice,
+            [
+                {
+                    "dunning_policy_id": self.policy.id,
+                    "dunning_level_id": False,
+                    "dunning_last_date": False,
+                    "dunning_blocked_until": False,
+                    "dunning_block_reason": False,
+                    "amount_residual": 1200.0,
+                    # First active level of the default policy: reminder 3 days after due
+                    # (the friendly reminder before due ships archived).
+                    "dunning_next_date": fields.Date.to_date("2026-04-03"),
+                }
+            ],
+        )
+        self.assertFalse(invoice.dunning_event_ids)
+        self.assertFalse(invoice.dunning_fee_move_ids)
+        self.assertEqual(
+            self.policy.level_ids.mapped("delay_days"),
+            [3, 7, 14, 30],
+            "the default ladder is 3, 7, 14 days, then handoff at 30",
+        )
+
+    @freeze_time("2026-03-01")
+    def test_vendor_bills_and_credit_notes_have_no_policy(self):
+        for move_type in ("in_invoice", "out_refund"):
+            move = self.env["account.move"].create(
+                {
+                    "move_type": move_type,
+                    "partner_id": self.customer.id,
+                    "invoice_date": "2026-03-01",
+                    "invoice_line_ids": [
+                        fields.Command.create({"name": "Line", "price_unit": 100.0, "tax_ids": []})
+                    ],
+                }
+            )
+            with self.subTest(move_type=move_type):
+                self.assertFalse(move.dunning_policy_id)
+                self.assertFalse(move.dunning_next_date)
