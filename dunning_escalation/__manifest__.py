@@ -19,6 +19,4 @@
         "views/dunning_menus.xml",
     ],
     "post_init_hook": "_post_init_hook",
-    "installable": True,
-    "application": False,
 }

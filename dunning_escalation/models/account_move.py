@@ -26,7 +26,9 @@ class AccountMove(models.Model):
         index="btree_not_null",
         tracking=True,
     )
-    dunning_last_date = fields.Date(string="Last Dunning Step", readonly=True, copy=False)
+    dunning_last_date = fields.Date(
+        string="Last Dunning Step", readonly=True, copy=False
+    )
     dunning_next_date = fields.Date(
         string="Next Dunning Step",
         compute="_compute_dunning_next_date",
@@ -88,7 +90,9 @@ class AccountMove(models.Model):
             if not policy or not move.invoice_date_due:
                 move.dunning_next_date = False
                 continue
-            steps = [ladder.Step(level.id, level.delay_days) for level in policy.level_ids]
+            steps = [
+                ladder.Step(level.id, level.delay_days) for level in policy.level_ids
+            ]
             move.dunning_next_date = ladder.next_date(
                 steps,
                 move.dunning_level_id.id or None,

@@ -37,7 +37,9 @@ class DunningEvent(models.Model):
     )
     company_id = fields.Many2one(related="move_id.company_id", store=True, index=True)
     partner_id = fields.Many2one("res.partner", string="Customer", index=True)
-    level_id = fields.Many2one("dunning.level", string="Level", index=True, ondelete="restrict")
+    level_id = fields.Many2one(
+        "dunning.level", string="Level", index=True, ondelete="restrict"
+    )
     kind = fields.Selection(EVENT_KINDS, required=True)
     state = fields.Selection(
         [("done", "Done"), ("failed", "Failed"), ("cancelled", "Cancelled")],
@@ -48,7 +50,9 @@ class DunningEvent(models.Model):
     currency_id = fields.Many2one(related="move_id.currency_id")
     amount = fields.Monetary(currency_field="currency_id")
     reason = fields.Text()
-    mail_message_id = fields.Many2one("mail.message", string="Message", ondelete="set null")
+    mail_message_id = fields.Many2one(
+        "mail.message", string="Message", ondelete="set null"
+    )
 
     _step_once = models.UniqueIndex(
         f"(move_id, level_id, kind) WHERE kind IN {STEP_KINDS}",

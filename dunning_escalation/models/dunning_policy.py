@@ -30,7 +30,9 @@ class DunningPolicy(models.Model):
         default=lambda self: self.env.company,
     )
     currency_id = fields.Many2one(related="company_id.currency_id")
-    level_ids = fields.One2many("dunning.level", "policy_id", string="Levels", copy=True)
+    level_ids = fields.One2many(
+        "dunning.level", "policy_id", string="Levels", copy=True
+    )
     level_count = fields.Integer(compute="_compute_level_count")
     legal_profile = fields.Selection(
         LEGAL_PROFILES,

@@ -18,9 +18,9 @@ class ResCompany(models.Model):
         return companies
 
     def _dunning_default_policy_values(self):
-        """The ladder a company starts with: reminders at 3, 7 and 14 days after the due
-        date, handoff to a collection agency at 30; a friendly reminder 3 days before the
-        due date ships archived, for the admin to switch on."""
+        """The ladder a company starts with: reminders at 3, 7 and 14 days after
+        the due date, handoff to a collection agency at 30; a friendly reminder
+        3 days before the due date ships archived, for the admin to switch on."""
         self.ensure_one()
         _ = self.env._
         level = fields.Command.create
@@ -29,14 +29,32 @@ class ResCompany(models.Model):
             "company_id": self.id,
             "legal_profile": "eu_b2b",
             "level_ids": [
-                level({"sequence": 5, "name": _("Friendly reminder"), "delay_days": -3,
-                       "active": False}),
+                level(
+                    {
+                        "sequence": 5,
+                        "name": _("Friendly reminder"),
+                        "delay_days": -3,
+                        "active": False,
+                    }
+                ),
                 level({"sequence": 10, "name": _("Reminder"), "delay_days": 3}),
                 level({"sequence": 20, "name": _("Firm reminder"), "delay_days": 7}),
-                level({"sequence": 30, "name": _("Final notice"), "delay_days": 14,
-                       "apply_interest": True}),
-                level({"sequence": 40, "name": _("Collection agency"), "delay_days": 30,
-                       "handoff": True}),
+                level(
+                    {
+                        "sequence": 30,
+                        "name": _("Final notice"),
+                        "delay_days": 14,
+                        "apply_interest": True,
+                    }
+                ),
+                level(
+                    {
+                        "sequence": 40,
+                        "name": _("Collection agency"),
+                        "delay_days": 30,
+                        "handoff": True,
+                    }
+                ),
             ],
         }
 

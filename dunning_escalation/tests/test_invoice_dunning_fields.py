@@ -25,7 +25,9 @@ class TestInvoiceDunningFields(AccountTestInvoicingCommon):
                 "invoice_date": "2026-03-01",
                 "invoice_date_due": "2026-03-31",
                 "invoice_line_ids": [
-                    fields.Command.create({"name": "Consulting", "price_unit": 1200.0, "tax_ids": []})
+                    fields.Command.create(
+                        {"name": "Consulting", "price_unit": 1200.0, "tax_ids": []}
+                    )
                 ],
             }
         )
@@ -42,7 +44,7 @@ class TestInvoiceDunningFields(AccountTestInvoicingCommon):
                     "dunning_blocked_until": False,
                     "dunning_block_reason": False,
                     "amount_residual": 1200.0,
-                    # First active level of the default policy: reminder 3 days after due
+                    # First active level of the default policy: 3 days after due
                     # (the friendly reminder before due ships archived).
                     "dunning_next_date": fields.Date.to_date("2026-04-03"),
                 }
@@ -65,7 +67,9 @@ class TestInvoiceDunningFields(AccountTestInvoicingCommon):
                     "partner_id": self.customer.id,
                     "invoice_date": "2026-03-01",
                     "invoice_line_ids": [
-                        fields.Command.create({"name": "Line", "price_unit": 100.0, "tax_ids": []})
+                        fields.Command.create(
+                            {"name": "Line", "price_unit": 100.0, "tax_ids": []}
+                        )
                     ],
                 }
             )

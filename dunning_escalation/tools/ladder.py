@@ -42,7 +42,7 @@ def warranted_index(steps, due, today, grace_days=0):
 
 
 def next_index(steps, current_key):
-    """Index of the step after the one keyed ``current_key`` (None: the first), or None."""
+    """Index of the step after ``current_key`` (None: the first step), or None."""
     if current_key is None:
         return 0 if steps else None
     for index, step in enumerate(steps):
@@ -52,7 +52,7 @@ def next_index(steps, current_key):
 
 
 def next_date(steps, current_key, due, grace_days=0, blocked_until=None):
-    """Date of the next step after ``current_key``, pushed to ``blocked_until`` if later.
+    """Date of the step after ``current_key``, pushed to ``blocked_until`` if later.
 
     Returns None when the ladder has no step left.
     """

@@ -11,7 +11,9 @@ LADDER_PATH = pathlib.Path(__file__).resolve().parent.parent / "ladder.py"
 
 
 def load_ladder():
-    spec = importlib.util.spec_from_file_location("dunning_ladder_under_test", LADDER_PATH)
+    spec = importlib.util.spec_from_file_location(
+        "dunning_ladder_under_test", LADDER_PATH
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -22,7 +24,13 @@ Step = ladder.Step
 D = datetime.date
 
 # The default ladder: friendly reminder 3 days before due, then 3, 7, 14 and 30 after.
-STEPS = [Step("pre", -3), Step("l1", 3), Step("l2", 7), Step("l3", 14), Step("agency", 30)]
+STEPS = [
+    Step("pre", -3),
+    Step("l1", 3),
+    Step("l2", 7),
+    Step("l3", 14),
+    Step("agency", 30),
+]
 DUE = D(2026, 3, 10)
 
 
@@ -63,8 +71,12 @@ class TestWarrantedIndex(unittest.TestCase):
                 self.assertEqual(ladder.warranted_index(STEPS, DUE, today), expected)
 
     def test_grace_days(self):
-        self.assertEqual(ladder.warranted_index(STEPS, DUE, D(2026, 3, 14), grace_days=2), 0)
-        self.assertEqual(ladder.warranted_index(STEPS, DUE, D(2026, 3, 15), grace_days=2), 1)
+        self.assertEqual(
+            ladder.warranted_index(STEPS, DUE, D(2026, 3, 14), grace_days=2), 0
+        )
+        self.assertEqual(
+            ladder.warranted_index(STEPS, DUE, D(2026, 3, 15), grace_days=2), 1
+        )
 
     def test_empty_ladder(self):
         self.assertIsNone(ladder.warranted_index([], DUE, D(2027, 1, 1)))
@@ -82,11 +94,13 @@ class TestNextDate(unittest.TestCase):
 
     def test_block_pushes_the_date(self):
         self.assertEqual(
-            ladder.next_date(STEPS, "l1", DUE, blocked_until=D(2026, 4, 1)), D(2026, 4, 1)
+            ladder.next_date(STEPS, "l1", DUE, blocked_until=D(2026, 4, 1)),
+            D(2026, 4, 1),
         )
         # A block that ends before the step changes nothing.
         self.assertEqual(
-            ladder.next_date(STEPS, "l1", DUE, blocked_until=D(2026, 3, 12)), D(2026, 3, 17)
+            ladder.next_date(STEPS, "l1", DUE, blocked_until=D(2026, 3, 12)),
+            D(2026, 3, 17),
         )
 
 
@@ -96,12 +110,16 @@ class TestStandalone(unittest.TestCase):
         code = (
             "import sys, importlib.util\n"
             "sys.modules['odoo'] = None\n"
-            f"spec = importlib.util.spec_from_file_location('m', {str(LADDER_PATH)!r})\n"
+            "spec = importlib.util.spec_from_file_location("
+            f"'m', {str(LADDER_PATH)!r})\n"
             "m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)\n"
             "print(m.step_date(__import__('datetime').date(2026, 1, 31), 1))\n"
         )
         result = subprocess.run(
-            [sys.executable, "-I", "-c", code], capture_output=True, text=True, check=False
+            [sys.executable, "-I", "-c", code],
+            capture_output=True,
+            text=True,
+            check=False,
         )
         self.assertEqual(result.returncode, 0, result.stderr)
         self.assertEqual(result.stdout.strip(), "2026-02-01")
