@@ -1,8 +1,6 @@
-from . import (
-    account_move,
-    dunning_event,
-    dunning_level,
-    dunning_policy,
-    res_company,
-    res_config_settings,
-)
+from . import account_move
+from . import dunning_event
+from . import dunning_level
+from . import dunning_policy
+from . import res_company
+from . import res_config_settings

@@ -1,4 +1,6 @@
-from odoo import api, fields, models
+from odoo import api
+from odoo import fields
+from odoo import models
 
 LEGAL_PROFILES = [
     ("eu_b2b", "EU, business to business (Directive 2011/7/EU)"),
