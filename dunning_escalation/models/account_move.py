@@ -15,9 +15,9 @@ class AccountMove(models.Model):
         string="Dunning Policy",
         compute="_compute_dunning_policy_id",
         store=True,
-        readonly=False,
         copy=False,
         check_company=True,
+        help="The customer's dunning policy, else the company's default one.",
         index="btree_not_null",
     )
     dunning_level_id = fields.Many2one(
@@ -69,7 +69,7 @@ class AccountMove(models.Model):
         readonly=True,
     )
 
-    @api.depends("move_type", "company_id", "partner_id")
+    @api.depends("move_type", "company_id.dunning_policy_id")
     def _compute_dunning_policy_id(self):
         for move in self:
             if move.move_type in DUNNED_MOVE_TYPES:

@@ -76,3 +76,28 @@ class TestInvoiceDunningFields(AccountTestInvoicingCommon):
             with self.subTest(move_type=move_type):
                 self.assertFalse(move.dunning_policy_id)
                 self.assertFalse(move.dunning_next_date)
+
+    def test_new_company_gets_default_policy(self):
+        company = self.env["res.company"].create({"name": "Dunning Test Subsidiary"})
+        policy = company.dunning_policy_id
+        self.assertEqual(policy.company_id, company)
+        self.assertEqual(policy.level_ids.mapped("delay_days"), [3, 7, 14, 30])
+        self.assertEqual(
+            policy.with_context(active_test=False).level_ids.mapped("delay_days"),
+            [-3, 3, 7, 14, 30],
+        )
+        self.assertEqual(policy.level_ids[-1].handoff, True)
+
+    @freeze_time("2026-03-01")
+    def test_changing_company_default_moves_its_invoices(self):
+        invoice = self._create_invoice(
+            partner_id=self.customer.id,
+            invoice_date="2026-03-01",
+            invoice_date_due="2026-03-31",
+            post=True,
+        )
+        other = self.policy.copy({"name": "Strict", "grace_days": 0})
+        other.level_ids[0].delay_days = 1
+        self.env.company.dunning_policy_id = other
+        self.assertEqual(invoice.dunning_policy_id, other)
+        self.assertEqual(invoice.dunning_next_date, fields.Date.to_date("2026-04-01"))
