@@ -61,7 +61,9 @@ def main():
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    stop.wait()
+    # A timed wait, so that the signal handlers get to run.
+    while not stop.wait(timeout=0.5):
+        pass
     controller.stop()
 
 
