@@ -1,10 +1,33 @@
-from odoo import api
-from odoo import fields
-from odoo import models
+import logging
+from collections import defaultdict
+from typing import NamedTuple
+
+from odoo import api, fields, models, modules
+from odoo.exceptions import UserError
+from odoo.tools import SQL
 
 from ..tools import ladder
 
+_logger = logging.getLogger(__name__)
+
 DUNNED_MOVE_TYPES = ("out_invoice", "out_receipt")
+# Partners (customers) handled per transaction by the scheduled job.
+PARTNER_BATCH = 200
+
+
+class Decision(NamedTuple):
+    """What the run decides for one invoice today, and why.
+
+    ``level`` is the level the invoice goes to (False: it stays where it is),
+    ``skipped`` the levels it jumps over on the way, ``reason`` a sentence for the
+    user, ``code`` a stable key for the dry run and the tests.
+    """
+
+    move: object
+    level: object
+    skipped: object
+    code: str
+    reason: str
 
 
 class AccountMove(models.Model):
@@ -17,8 +40,8 @@ class AccountMove(models.Model):
         store=True,
         copy=False,
         check_company=True,
-        help="The customer's dunning policy, else the company's default one.",
         index="btree_not_null",
+        help="The customer's dunning policy, else the company's default one.",
     )
     dunning_level_id = fields.Many2one(
         "dunning.level",
@@ -28,6 +51,7 @@ class AccountMove(models.Model):
         index="btree_not_null",
         tracking=True,
     )
+    dunning_level_sequence = fields.Integer(related="dunning_level_id.sequence")
     dunning_last_date = fields.Date(
         string="Last Dunning Step", readonly=True, copy=False
     )
@@ -39,6 +63,7 @@ class AccountMove(models.Model):
     )
     dunning_blocked_until = fields.Date(
         string="Dunning Blocked Until",
+        readonly=True,
         copy=False,
         tracking=True,
         help="No dunning step is taken before this date.",
@@ -46,7 +71,12 @@ class AccountMove(models.Model):
     dunning_block_reason = fields.Selection(
         [("dispute", "Disputed"), ("promise", "Promise to Pay"), ("other", "Other")],
         string="Block Reason",
+        readonly=True,
         copy=False,
+    )
+    dunning_block_note = fields.Char(string="Block Note", readonly=True, copy=False)
+    dunning_handed_off = fields.Boolean(
+        string="With Collection Agency", readonly=True, copy=False
     )
     dunning_event_ids = fields.One2many(
         "dunning.event",
@@ -68,17 +98,36 @@ class AccountMove(models.Model):
         string="Dunning Charges",
         readonly=True,
     )
+    dunning_days_overdue = fields.Integer(
+        string="Days Overdue", compute="_compute_dunning_days_overdue"
+    )
 
-    @api.depends("move_type", "company_id.dunning_policy_id")
+    # ------------------------------------------------------------------
+    # Computes
+    # ------------------------------------------------------------------
+
+    @api.depends(
+        "move_type",
+        "company_id.dunning_policy_id",
+        "partner_id.commercial_partner_id.dunning_policy_id",
+    )
     def _compute_dunning_policy_id(self):
         for move in self:
-            if move.move_type in DUNNED_MOVE_TYPES:
-                move.dunning_policy_id = move.company_id.dunning_policy_id
-            else:
+            if move.move_type not in DUNNED_MOVE_TYPES:
                 move.dunning_policy_id = False
+                continue
+            partner = move.partner_id.commercial_partner_id.with_company(
+                move.company_id
+            )
+            move.dunning_policy_id = (
+                partner.dunning_policy_id or move.company_id.dunning_policy_id
+            )
 
     @api.depends(
         "invoice_date_due",
+        "payment_state",
+        "state",
+        "dunning_handed_off",
         "dunning_policy_id.grace_days",
         "dunning_policy_id.level_ids.delay_days",
         "dunning_policy_id.level_ids.sequence",
@@ -89,16 +138,768 @@ class AccountMove(models.Model):
     def _compute_dunning_next_date(self):
         for move in self:
             policy = move.dunning_policy_id
-            if not policy or not move.invoice_date_due:
+            if (
+                not policy
+                or not move.invoice_date_due
+                or move.state != "posted"
+                or move.payment_state not in ("not_paid", "partial")
+                or move.dunning_handed_off
+            ):
                 move.dunning_next_date = False
                 continue
-            steps = [
-                ladder.Step(level.id, level.delay_days) for level in policy.level_ids
-            ]
             move.dunning_next_date = ladder.next_date(
-                steps,
-                move.dunning_level_id.id or None,
+                policy._steps(),
+                move.dunning_level_id or None,
                 move.invoice_date_due,
                 grace_days=policy.grace_days,
                 blocked_until=move.dunning_blocked_until,
             )
+
+    @api.depends_context("dunning_date")
+    @api.depends("invoice_date_due")
+    def _compute_dunning_days_overdue(self):
+        today = self._dunning_today()
+        for move in self:
+            due = move.invoice_date_due
+            move.dunning_days_overdue = (today - due).days if due else 0
+
+    # ------------------------------------------------------------------
+    # Actions (buttons and server actions)
+    # ------------------------------------------------------------------
+
+    def action_dunning_escalate(self):
+        """Take the next level's steps now, whatever the age of the invoices."""
+        moves = self._dunning_check_actionable()
+        decisions = []
+        for move in moves:
+            steps = move.dunning_policy_id._steps()
+            index = ladder.next_index(steps, move.dunning_level_id or None)
+            if index is None:
+                decisions.append(
+                    Decision(move, False, [], "top", self.env._("Already at the top"))
+                )
+                continue
+            decisions.append(
+                Decision(
+                    move,
+                    steps[index].key,
+                    [],
+                    "manual",
+                    self.env._("Escalated by %s", self.env.user.name),
+                )
+            )
+        self._dunning_execute(decisions)
+        return self._dunning_notify_done(decisions)
+
+    def action_dunning_send_again(self):
+        """Send the current level's message again (a new message, not a new level)."""
+        moves = self._dunning_check_actionable().filtered("dunning_level_id")
+        if not moves:
+            raise UserError(
+                self.env._("None of these invoices has reached a dunning level yet.")
+            )
+        decisions = [
+            Decision(move, move.dunning_level_id, [], "resend", "") for move in moves
+        ]
+        self._dunning_send_messages(decisions, self._dunning_today(), resend=True)
+        return self._dunning_notify_done(decisions)
+
+    def _dunning_notify_done(self, decisions):
+        moved = [d for d in decisions if d.level]
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success" if moved else "warning",
+                "message": self.env._(
+                    "%(done)s of %(total)s invoice(s) handled.",
+                    done=len(moved),
+                    total=len(decisions),
+                ),
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
+    def action_dunning_block(self):
+        self._dunning_check_actionable()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Block Dunning"),
+            "res_model": "dunning.block.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_move_ids": self.ids},
+        }
+
+    def action_dunning_unblock(self):
+        blocked = self.filtered("dunning_blocked_until")
+        blocked._dunning_unblock(self.env._("Unblocked by %s", self.env.user.name))
+        return True
+
+    def action_dunning_handoff(self):
+        moves = self._dunning_check_actionable().filtered(
+            lambda m: not m.dunning_handed_off
+        )
+        for move in moves:
+            move._dunning_handoff(self._dunning_today(), level=move.dunning_level_id)
+        return True
+
+    def action_dunning_dry_run(self):
+        wizard = self.env["dunning.run.wizard"].create(
+            {"move_ids": self.ids, "date": self._dunning_today()}
+        )
+        wizard.action_preview()
+        return wizard._action_open()
+
+    # ------------------------------------------------------------------
+    # Business methods: deciding
+    # ------------------------------------------------------------------
+
+    def _dunning_today(self):
+        return self.env.context.get("dunning_date") or fields.Date.context_today(self)
+
+    @api.model
+    def _dunning_candidate_domain(self, companies=None):
+        """Invoices the job looks at: open, posted customer invoices with a policy."""
+        domain = [
+            ("move_type", "in", DUNNED_MOVE_TYPES),
+            ("state", "=", "posted"),
+            ("payment_state", "in", ("not_paid", "partial")),
+            ("dunning_policy_id", "!=", False),
+            ("dunning_handed_off", "=", False),
+            ("invoice_date_due", "!=", False),
+        ]
+        if companies is not None:
+            domain.append(("company_id", "in", companies.ids))
+        return domain
+
+    def _dunning_check_actionable(self):
+        """The invoices of self that dunning can act on; a clear error otherwise."""
+        wrong = self.filtered(
+            lambda m: m.move_type not in DUNNED_MOVE_TYPES or m.state != "posted"
+        )
+        if wrong:
+            raise UserError(
+                self.env._(
+                    "Dunning applies to posted customer invoices only; not to: %s",
+                    ", ".join(wrong.mapped("display_name")),
+                )
+            )
+        paid = self.filtered(lambda m: m.payment_state not in ("not_paid", "partial"))
+        if paid:
+            raise UserError(
+                self.env._(
+                    "These invoices are paid or reversed: %s",
+                    ", ".join(paid.mapped("display_name")),
+                )
+            )
+        nopolicy = self.filtered(lambda m: not m.dunning_policy_id)
+        if nopolicy:
+            raise UserError(
+                self.env._(
+                    "These invoices have no dunning policy: %s. Set a default policy "
+                    "in Accounting settings, or one on the customer.",
+                    ", ".join(nopolicy.mapped("display_name")),
+                )
+            )
+        return self
+
+    def _dunning_decide(self, today):
+        """Decide, for each invoice of self, which level it goes to today and why.
+
+        Pure: reads only, changes nothing. Returns a list of ``Decision``.
+        """
+        _ = self.env._
+        decisions = []
+        overdue_by_partner = self._dunning_overdue_totals(today)
+        for move in self:
+            policy = move.dunning_policy_id
+            partner = move.partner_id.commercial_partner_id.with_company(
+                move.company_id
+            )
+            current = move.dunning_level_id
+
+            def decide(code, reason, level=False, skipped=(), move=move):
+                decisions.append(Decision(move, level, list(skipped), code, reason))
+
+            if not policy:
+                decide("no_policy", _("No dunning policy"))
+            elif move.state != "posted" or move.move_type not in DUNNED_MOVE_TYPES:
+                decide("not_open", _("Not a posted customer invoice"))
+            elif move.payment_state not in ("not_paid", "partial"):
+                decide("paid", _("Paid"))
+            elif move.dunning_handed_off:
+                decide("handed_off", _("With the collection agency"))
+            elif partner.dunning_excluded:
+                decide("excluded", _("Customer excluded from dunning"))
+            elif move.no_followup:
+                decide("no_followup", _("Excluded from follow-ups"))
+            elif move.dunning_blocked_until and move.dunning_blocked_until > today:
+                decide(
+                    "blocked",
+                    _(
+                        "Blocked until %(date)s (%(reason)s)",
+                        date=move.dunning_blocked_until,
+                        reason=dict(
+                            move._fields["dunning_block_reason"]._description_selection(
+                                self.env
+                            )
+                        ).get(move.dunning_block_reason, ""),
+                    ),
+                )
+            elif move.dunning_last_date and move.dunning_last_date >= today:
+                decide("done_today", _("A step was already taken today"))
+            else:
+                steps = policy._steps()
+                index = ladder.warranted_index(
+                    steps, move.invoice_date_due, today, policy.grace_days
+                )
+                current_index = next(
+                    (i for i, step in enumerate(steps) if step.key == current), -1
+                )
+                total = overdue_by_partner.get((policy.id, partner.id), 0.0)
+                if index is None:
+                    if move.invoice_date_due < today:
+                        decide("grace", _("In the grace period"))
+                    else:
+                        decide("not_due", _("Not due yet"))
+                elif index <= current_index:
+                    decide("at_level", _("Already at the level its age warrants"))
+                elif policy.currency_id.compare_amounts(total, policy.min_amount) < 0:
+                    decide(
+                        "below_min",
+                        _(
+                            "Overdue total %(total)s is below the policy's minimum "
+                            "%(minimum)s",
+                            total=policy.currency_id.format(total),
+                            minimum=policy.currency_id.format(policy.min_amount),
+                        ),
+                    )
+                else:
+                    target = steps[index].key
+                    skipped = [s.key for s in steps[current_index + 1 : index]]
+                    days = (today - move.invoice_date_due).days
+                    decide(
+                        "escalate",
+                        _("%(days)s days overdue", days=days),
+                        level=target,
+                        skipped=skipped,
+                    )
+        return decisions
+
+    def _dunning_overdue_totals(self, today):
+        """Overdue amount due per (policy, customer), in company currency, in one
+        query over every open invoice of the customers of self."""
+        partners = self.partner_id.commercial_partner_id
+        if not partners:
+            return {}
+        groups = self.env["account.move"]._read_group(
+            [
+                *self._dunning_candidate_domain(),
+                ("commercial_partner_id", "in", partners.ids),
+                ("invoice_date_due", "<", today),
+            ],
+            ["dunning_policy_id", "commercial_partner_id"],
+            ["amount_residual_signed:sum"],
+        )
+        return {
+            (policy.id, partner.id): total for policy, partner, total in groups
+        }
+
+    # ------------------------------------------------------------------
+    # Business methods: acting
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _dunning_execute(self, decisions, today=None):
+        """Take the steps of the decisions that move an invoice to a level."""
+        today = today or self._dunning_today()
+        moving = [d for d in decisions if d.level]
+        if not moving:
+            return
+        Event = self.env["dunning.event"].sudo()
+        moves = self.browse([d.move.id for d in moving])
+        done = moves._dunning_done_steps()
+        skipped_vals = []
+        for decision in moving:
+            for level in decision.skipped:
+                if (decision.move.id, level.id, "skipped") in done:
+                    continue
+                skipped_vals.append(
+                    {
+                        "move_id": decision.move.id,
+                        "partner_id": decision.move.commercial_partner_id.id,
+                        "level_id": level.id,
+                        "kind": "skipped",
+                        "date": today,
+                        "reason": self.env._(
+                            "Jumped over: the invoice was already at a later level "
+                            "(%s)",
+                            decision.reason,
+                        ),
+                    }
+                )
+        if skipped_vals:
+            Event.create(skipped_vals)
+        sent = self._dunning_send_messages(moving, today)
+        for level in {d.level for d in moving if d.level.handoff}:
+            self.browse(
+                [d.move.id for d in moving if d.level == level]
+            )._dunning_handoff(today, level=level)
+        activities = [d for d in moving if d.level.activity_type_id]
+        self._dunning_schedule_activities(activities, today)
+        # The level moves once its message is queued (or when it has none).
+        by_level = defaultdict(list)
+        for decision in moving:
+            if decision.move.id in sent or not _needs_mail(decision):
+                by_level[decision.level].append(decision.move.id)
+        for level, move_ids in by_level.items():
+            self.browse(move_ids).write(
+                {"dunning_level_id": level.id, "dunning_last_date": today}
+            )
+
+    def _dunning_done_steps(self):
+        """(move id, level id, kind) of the steps already taken for self, done."""
+        if not self:
+            return set()
+        rows = self.env["dunning.event"].sudo()._read_group(
+            [
+                ("move_id", "in", self.ids),
+                ("state", "=", "done"),
+                ("level_id", "!=", False),
+            ],
+            ["move_id", "level_id", "kind"],
+        )
+        return {(move.id, level.id, kind) for move, level, kind in rows}
+
+    @api.model
+    def _dunning_send_messages(self, decisions, today, resend=False):
+        """Send the level emails of the decisions: one per customer when the policy
+        says so, else one per invoice. Returns the ids of the invoices whose message
+        is queued (or that need none)."""
+        Event = self.env["dunning.event"].sudo()
+        to_mail = [d for d in decisions if _needs_mail(d)]
+        if not to_mail:
+            return set()
+        moves = self.browse([d.move.id for d in to_mail])
+        done = set() if resend else moves._dunning_done_steps()
+        to_mail = [d for d in to_mail if (d.move.id, d.level.id, "email") not in done]
+        failed_events = Event.search(
+            [
+                ("move_id", "in", moves.ids),
+                ("kind", "=", "email"),
+                ("state", "=", "failed"),
+            ]
+        )
+        failed = {(e.move_id.id, e.level_id.id): e for e in failed_events}
+        queued = set()
+        for group in self._dunning_message_groups(to_mail):
+            lead = max(
+                group,
+                key=lambda d: (d.level.sequence, d.level.delay_days, -d.move.id),
+            )
+            template = lead.level.mail_template_id
+            partner = lead.move._dunning_recipient()
+            statement = self._dunning_statement_moves_for(group, today)
+            message, error = lead.move._dunning_post_mail(
+                template, partner, statement, lead.level
+            )
+            for decision in group:
+                key = (decision.move.id, decision.level.id)
+                vals = {
+                    "move_id": decision.move.id,
+                    "partner_id": partner.id,
+                    "level_id": decision.level.id,
+                    "kind": "email",
+                    "date": today,
+                    "state": "failed" if error else "done",
+                    "mail_message_id": message.id if message else False,
+                    "reason": error
+                    or self.env._(
+                        "%(template)s sent to %(email)s",
+                        template=template.name,
+                        email=partner.email,
+                    ),
+                }
+                if resend:
+                    vals["kind"] = "email"
+                    vals["level_id"] = False
+                    vals["reason"] = self.env._(
+                        "Sent again at level %s: %s", decision.level.name, vals["reason"]
+                    )
+                    Event.create(vals)
+                elif key in failed:
+                    failed[key].write(vals)
+                else:
+                    Event.create(vals)
+                if not error:
+                    queued.add(decision.move.id)
+        return queued
+
+    @api.model
+    def _dunning_message_groups(self, decisions):
+        """Decisions grouped into messages: per customer (and policy, company) when
+        the policy consolidates, else one per invoice."""
+        groups = defaultdict(list)
+        for decision in decisions:
+            move = decision.move
+            policy = move.dunning_policy_id
+            if policy.consolidate_per_partner:
+                key = (policy.id, move.commercial_partner_id.id)
+            else:
+                key = (policy.id, move.commercial_partner_id.id, move.id)
+            groups[key].append(decision)
+        return list(groups.values())
+
+    @api.model
+    def _dunning_statement_moves_for(self, group, today):
+        """Invoices a message lists: every overdue open invoice of the customer under
+        the same policy (consolidated), else the invoice itself."""
+        move = group[0].move
+        if not move.dunning_policy_id.consolidate_per_partner:
+            return move
+        overdue = self.search(
+            [
+                *self._dunning_candidate_domain(move.company_id),
+                ("commercial_partner_id", "=", move.commercial_partner_id.id),
+                ("dunning_policy_id", "=", move.dunning_policy_id.id),
+                ("invoice_date_due", "<", today),
+                "|",
+                ("dunning_blocked_until", "=", False),
+                ("dunning_blocked_until", "<=", today),
+            ],
+            order="invoice_date_due, id",
+        )
+        return overdue | self.browse([d.move.id for d in group])
+
+    def _dunning_recipient(self):
+        """Who receives the reminders of this invoice: the customer's dunning contact
+        when it names one, else the invoice address."""
+        self.ensure_one()
+        return self.partner_id
+
+    def _dunning_post_mail(self, template, partner, statement, level):
+        """Render ``template`` on self for ``partner`` listing ``statement`` and post
+        it on the invoice, its email queued. Returns (message, error)."""
+        self.ensure_one()
+        _ = self.env._
+        if not partner.email:
+            return False, _("%s has no email address", partner.display_name)
+        try:
+            rendered = template.with_context(
+                dunning_statement_ids=statement.ids,
+                dunning_level_id=level.id,
+                dunning_date=self._dunning_today(),
+            )._generate_template([self.id], ("subject", "body_html", "email_from"))[
+                self.id
+            ]
+        except Exception as error:  # noqa: BLE001 - a broken template must not stop the run
+            _logger.warning("dunning: template %s failed: %s", template.name, error)
+            return False, _("Template %(name)s failed: %(error)s", name=template.name, error=error)
+        policy = self.dunning_policy_id
+        email_from = (
+            policy.email_from
+            or rendered.get("email_from")
+            or self.company_id.email_formatted
+        )
+        message = self.with_context(
+            mail_notify_force_send=False, mail_post_autofollow=False
+        ).message_post(
+            body=rendered.get("body_html", ""),
+            subject=rendered.get("subject") or template.name,
+            partner_ids=partner.ids,
+            email_from=email_from,
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+            mail_auto_delete=False,
+        )
+        return message, False
+
+    def dunning_statement_moves(self):
+        """Invoices listed in the reminder being rendered for self (templates call
+        this): the batch of the run, else every overdue open invoice of the customer.
+        """
+        ids = self.env.context.get("dunning_statement_ids")
+        if ids:
+            return self.browse(ids).sorted(lambda m: (m.invoice_date_due, m.id))
+        self.ensure_one()
+        today = self._dunning_today()
+        return self.search(
+            [
+                *self._dunning_candidate_domain(self.company_id),
+                ("commercial_partner_id", "=", self.commercial_partner_id.id),
+                ("invoice_date_due", "<", today),
+            ],
+            order="invoice_date_due, id",
+        ) or self
+
+    def dunning_days_late(self):
+        """Days between the due date and the date of the run (templates)."""
+        self.ensure_one()
+        if not self.invoice_date_due:
+            return 0
+        return max((self._dunning_today() - self.invoice_date_due).days, 0)
+
+    def dunning_pay_url(self):
+        """The portal page where the customer sees and pays this invoice."""
+        self.ensure_one()
+        return self.get_base_url() + self.get_portal_url()
+
+    @api.model
+    def _dunning_schedule_activities(self, decisions, today):
+        for decision in decisions:
+            move = decision.move
+            level = decision.level
+            user = move.dunning_policy_id.user_id or move.invoice_user_id or self.env.user
+            move.activity_schedule(
+                activity_type_id=level.activity_type_id.id,
+                summary=self.env._(
+                    "%(level)s: %(amount)s overdue",
+                    level=level.name,
+                    amount=move.currency_id.format(move.amount_residual),
+                ),
+                user_id=user.id,
+                date_deadline=today,
+            )
+            self.env["dunning.event"].sudo().create(
+                {
+                    "move_id": move.id,
+                    "partner_id": move.commercial_partner_id.id,
+                    "level_id": level.id,
+                    "kind": "call",
+                    "date": today,
+                    "reason": self.env._("Activity for %s", user.name),
+                }
+            )
+
+    def _dunning_handoff(self, today, level=None):
+        """Hand the invoices of self over to the collection agency: one task per
+        customer in the policy's collections project."""
+        Event = self.env["dunning.event"].sudo()
+        Task = self.env["project.task"].sudo()
+        default_project = self.env.ref(
+            "dunning_escalation.project_collections", raise_if_not_found=False
+        )
+        groups = defaultdict(lambda: self.browse())
+        for move in self:
+            groups[(move.dunning_policy_id, move.commercial_partner_id)] |= move
+        for (policy, partner), moves in groups.items():
+            project = policy.handoff_project_id or default_project
+            if not project:
+                raise UserError(
+                    self.env._(
+                        "Policy %s has no collections project: set one on the policy.",
+                        policy.name,
+                    )
+                )
+            task = Task.create(
+                {
+                    "name": self.env._("Collection: %s", partner.display_name),
+                    "project_id": project.id,
+                    "partner_id": (policy.agency_partner_id or partner).id,
+                    "company_id": project.company_id.id or False,
+                    "date_deadline": fields.Datetime.to_datetime(today),
+                    "description": self.env["ir.qweb"]._render(
+                        "dunning_escalation.handoff_task_description",
+                        {"moves": moves, "partner": partner, "policy": policy},
+                    ),
+                }
+            )
+            Event.create(
+                [
+                    {
+                        "move_id": m.id,
+                        "partner_id": partner.id,
+                        "level_id": level.id if level else False,
+                        "kind": "handoff",
+                        "date": today,
+                        "reason": self.env._("Task %s", task.display_name),
+                    }
+                    for m in moves
+                ]
+            )
+            moves.write({"dunning_handed_off": True, "dunning_last_date": today})
+
+    def _dunning_block(self, until, reason, note=False):
+        kind = {"dispute": "dispute", "promise": "promise"}.get(reason, "block")
+        today = self._dunning_today()
+        self.write(
+            {
+                "dunning_blocked_until": until,
+                "dunning_block_reason": reason,
+                "dunning_block_note": note,
+            }
+        )
+        self.env["dunning.event"].sudo().create(
+            [
+                {
+                    "move_id": move.id,
+                    "partner_id": move.commercial_partner_id.id,
+                    "level_id": move.dunning_level_id.id,
+                    "kind": kind,
+                    "date": today,
+                    "reason": self.env._(
+                        "Blocked until %(date)s%(note)s",
+                        date=until,
+                        note=f": {note}" if note else "",
+                    ),
+                }
+                for move in self
+            ]
+        )
+
+    def _dunning_unblock(self, reason):
+        today = self._dunning_today()
+        self.env["dunning.event"].sudo().create(
+            [
+                {
+                    "move_id": move.id,
+                    "partner_id": move.commercial_partner_id.id,
+                    "level_id": move.dunning_level_id.id,
+                    "kind": "unblock",
+                    "date": today,
+                    "reason": reason,
+                }
+                for move in self
+            ]
+        )
+        self.write(
+            {
+                "dunning_blocked_until": False,
+                "dunning_block_reason": False,
+                "dunning_block_note": False,
+            }
+        )
+
+    # ------------------------------------------------------------------
+    # Scheduled job
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _cron_dunning_run(self):
+        """The daily run, for every company: expire blocks, record payments, then
+        escalate every invoice whose age warrants a new level."""
+        today = self._dunning_today()
+        companies = self.env["res.company"].sudo().search([])
+        for company in companies:
+            moves = self.sudo().with_company(company).with_context(
+                allowed_company_ids=company.ids, dunning_date=today
+            )
+            moves._dunning_expire_blocks(company, today)
+            moves._dunning_record_payments(company, today)
+            moves._dunning_escalate_company(company, today)
+
+    @api.model
+    def _dunning_expire_blocks(self, company, today):
+        expired = self.search(
+            [
+                ("company_id", "=", company.id),
+                ("dunning_blocked_until", "!=", False),
+                ("dunning_blocked_until", "<=", today),
+            ]
+        )
+        for reason, moves in expired.grouped("dunning_block_reason").items():
+            if reason == "promise":
+                open_moves = moves.filtered(
+                    lambda m: m.payment_state in ("not_paid", "partial")
+                )
+                open_moves._dunning_unblock(
+                    self.env._("Promise to pay broken: still unpaid, dunning resumes")
+                )
+                (moves - open_moves)._dunning_unblock(self.env._("Promise kept"))
+            else:
+                moves._dunning_unblock(self.env._("Block expired"))
+
+    @api.model
+    def _dunning_record_payments(self, company, today):
+        """Invoices that had a reminder and are now paid: event, thank-you once."""
+        paid = self.search(
+            [
+                ("company_id", "=", company.id),
+                ("move_type", "in", DUNNED_MOVE_TYPES),
+                ("dunning_level_id", "!=", False),
+                ("payment_state", "in", ("paid", "in_payment")),
+            ]
+        )
+        if not paid:
+            return
+        already = set(
+            self.env["dunning.event"]
+            .sudo()
+            .search([("move_id", "in", paid.ids), ("kind", "=", "paid")])
+            .move_id.ids
+        )
+        Event = self.env["dunning.event"].sudo()
+        for move in paid.filtered(lambda m: m.id not in already):
+            template = move.dunning_policy_id.thankyou_template_id
+            message = False
+            reason = self.env._("Paid in full after %s", move.dunning_level_id.name)
+            if template:
+                partner = move._dunning_recipient()
+                message, error = move._dunning_post_mail(
+                    template, partner, move, move.dunning_level_id
+                )
+                if error:
+                    reason = f"{reason}; {error}"
+            Event.create(
+                {
+                    "move_id": move.id,
+                    "partner_id": move.commercial_partner_id.id,
+                    "level_id": False,
+                    "kind": "paid",
+                    "date": today,
+                    "amount": move.amount_total,
+                    "mail_message_id": message.id if message else False,
+                    "reason": reason,
+                }
+            )
+
+    @api.model
+    def _dunning_escalate_company(self, company, today):
+        domain = [
+            *self._dunning_candidate_domain(company),
+            ("dunning_next_date", "<=", today),
+        ]
+        partner_ids = [
+            partner.id
+            for [partner] in self._read_group(domain, ["commercial_partner_id"])
+        ]
+        in_cron = bool(self.env.context.get("cron_id")) and not modules.module.current_test
+        for start in range(0, len(partner_ids), PARTNER_BATCH):
+            batch = partner_ids[start : start + PARTNER_BATCH]
+            moves = self.search(
+                [*domain, ("commercial_partner_id", "in", batch)],
+                order="commercial_partner_id, invoice_date_due, id",
+            )
+            if in_cron:
+                moves = moves.try_lock_for_update()
+            decisions = moves._dunning_decide(today)
+            self._dunning_execute(decisions, today)
+            if in_cron:
+                self.env["ir.cron"]._commit_progress(
+                    len(batch), remaining=max(len(partner_ids) - start - len(batch), 0)
+                )
+
+    @api.model
+    def _dunning_mail_failed(self, events, reason):
+        """Called when a reminder could not be delivered: the event is marked failed
+        and the invoices go back to the level of their last delivered step."""
+        events.write({"state": "failed", "reason": reason})
+        for move in events.move_id:
+            delivered = move.dunning_event_ids.filtered(
+                lambda e: e.state == "done" and e.level_id and e.kind != "skipped"
+            )
+            top = delivered.sorted(
+                lambda e: (e.level_id.sequence, e.level_id.delay_days, e.date)
+            )[-1:]
+            move.write(
+                {
+                    "dunning_level_id": top.level_id.id,
+                    "dunning_last_date": top.date or False,
+                }
+            )
+
+
+def _needs_mail(decision):
+    return bool(decision.level.mail_template_id)
+

@@ -1,5 +1,5 @@
-from odoo import fields
-from odoo import models
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 
 
 class DunningLevel(models.Model):
@@ -48,3 +48,81 @@ class DunningLevel(models.Model):
         string="Hand Off to Agency",
         help="At this level the case is handed over to the collection agency.",
     )
+
+    def _has_action(self):
+        self.ensure_one()
+        return bool(
+            self.mail_template_id
+            or self.sms_template_id
+            or self.send_letter
+            or self.activity_type_id
+            or self.fee_fixed
+            or self.fee_percent
+            or self.apply_interest
+            or self.handoff
+        )
+
+    @api.constrains(
+        "delay_days",
+        "sequence",
+        "active",
+        "policy_id",
+        "mail_template_id",
+        "sms_template_id",
+        "send_letter",
+        "activity_type_id",
+        "fee_fixed",
+        "fee_percent",
+        "apply_interest",
+        "handoff",
+    )
+    def _check_level(self):
+        for level in self:
+            if level.active and not level._has_action():
+                raise ValidationError(
+                    self.env._(
+                        "Level %(level)s of policy %(policy)s does nothing: give it "
+                        "an email or SMS template, a letter, an activity, a fee, "
+                        "interest or the handoff.",
+                        level=level.name,
+                        policy=level.policy_id.name,
+                    )
+                )
+            if level.fee_fixed < 0 or level.fee_percent < 0:
+                raise ValidationError(
+                    self.env._("The fees of level %s cannot be negative.", level.name)
+                )
+        self.policy_id.level_ids._check_ladder()
+
+    def _check_ladder(self):
+        """Levels of one policy, in sequence: delays must rise strictly."""
+        for policy in self.policy_id:
+            levels = self.filtered(lambda lvl, p=policy: lvl.policy_id == p)
+            previous = None
+            for level in levels.sorted(lambda lvl: (lvl.sequence, lvl.id)):
+                if previous and level.delay_days == previous.delay_days:
+                    raise ValidationError(
+                        self.env._(
+                            "Levels %(first)s and %(second)s of policy %(policy)s "
+                            "both have a delay of %(days)s days: give each level its "
+                            "own delay.",
+                            first=previous.name,
+                            second=level.name,
+                            policy=policy.name,
+                            days=level.delay_days,
+                        )
+                    )
+                if previous and level.delay_days < previous.delay_days:
+                    raise ValidationError(
+                        self.env._(
+                            "In policy %(policy)s, level %(second)s comes after "
+                            "%(first)s but has a shorter delay (%(days2)s days "
+                            "against %(days1)s): order the levels by delay.",
+                            policy=policy.name,
+                            first=previous.name,
+                            second=level.name,
+                            days1=previous.delay_days,
+                            days2=level.delay_days,
+                        )
+                    )
+                previous = level

@@ -1,6 +1,7 @@
-from odoo import api
-from odoo import fields
-from odoo import models
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+from ..tools import ladder
 
 LEGAL_PROFILES = [
     ("eu_b2b", "EU, business to business (Directive 2011/7/EU)"),
@@ -66,9 +67,54 @@ class DunningPolicy(models.Model):
         "project.project",
         string="Collections Project",
         check_company=True,
+        help="Where handoff tasks are created; empty: the shared Collections project.",
+    )
+    user_id = fields.Many2one(
+        "res.users",
+        string="Responsible",
+        domain="[('share', '=', False)]",
+        help="Gets the activities of this policy (phone calls, disputes to look at); "
+        "empty: the invoice's salesperson.",
+    )
+    email_from = fields.Char(
+        string="Send From",
+        help="Address the reminders are sent from; empty: the company's email.",
+    )
+    thankyou_template_id = fields.Many2one(
+        "mail.template",
+        string="Thank-you Email",
+        domain=[("model", "=", "account.move")],
+        help="Sent once when an invoice that received a reminder is paid in full.",
     )
 
     @api.depends("level_ids")
     def _compute_level_count(self):
         for policy in self:
             policy.level_count = len(policy.level_ids)
+
+    @api.constrains("level_ids")
+    def _check_level_ladder(self):
+        for policy in self:
+            policy.level_ids._check_ladder()
+
+    @api.constrains("min_amount", "grace_days")
+    def _check_amounts(self):
+        for policy in self:
+            if policy.min_amount < 0:
+                raise ValidationError(
+                    self.env._(
+                        "The minimum overdue amount of policy %s cannot be negative.",
+                        policy.name,
+                    )
+                )
+            if policy.grace_days < 0:
+                raise ValidationError(
+                    self.env._(
+                        "The grace days of policy %s cannot be negative.", policy.name
+                    )
+                )
+
+    def _steps(self):
+        """The active levels of the policy as a ladder for tools.ladder."""
+        self.ensure_one()
+        return [ladder.Step(level, level.delay_days) for level in self.level_ids]

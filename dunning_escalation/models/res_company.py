@@ -1,6 +1,4 @@
-from odoo import api
-from odoo import fields
-from odoo import models
+from odoo import api, fields, models
 
 
 class ResCompany(models.Model):
@@ -25,38 +23,41 @@ class ResCompany(models.Model):
         3 days before the due date ships archived, for the admin to switch on."""
         self.ensure_one()
         _ = self.env._
-        level = fields.Command.create
+
+        def template(name):
+            return self.env.ref(
+                f"dunning_escalation.mail_template_dunning_{name}",
+                raise_if_not_found=False,
+            ).id
+
+        def level(sequence, name, delay, **extra):
+            return fields.Command.create(
+                {"sequence": sequence, "name": name, "delay_days": delay, **extra}
+            )
+
         return {
             "name": _("Standard dunning"),
             "company_id": self.id,
             "legal_profile": "eu_b2b",
+            "thankyou_template_id": template("thankyou"),
             "level_ids": [
                 level(
-                    {
-                        "sequence": 5,
-                        "name": _("Friendly reminder"),
-                        "delay_days": -3,
-                        "active": False,
-                    }
+                    5,
+                    _("Friendly reminder"),
+                    -3,
+                    active=False,
+                    mail_template_id=template("level_friendly"),
                 ),
-                level({"sequence": 10, "name": _("Reminder"), "delay_days": 3}),
-                level({"sequence": 20, "name": _("Firm reminder"), "delay_days": 7}),
+                level(10, _("Reminder"), 3, mail_template_id=template("level_1")),
+                level(20, _("Firm reminder"), 7, mail_template_id=template("level_2")),
                 level(
-                    {
-                        "sequence": 30,
-                        "name": _("Final notice"),
-                        "delay_days": 14,
-                        "apply_interest": True,
-                    }
+                    30,
+                    _("Final notice"),
+                    14,
+                    mail_template_id=template("level_3"),
+                    apply_interest=True,
                 ),
-                level(
-                    {
-                        "sequence": 40,
-                        "name": _("Collection agency"),
-                        "delay_days": 30,
-                        "handoff": True,
-                    }
-                ),
+                level(40, _("Collection agency"), 30, handoff=True),
             ],
         }
 

@@ -1,0 +1,37 @@
+from odoo import models
+
+
+class MailMail(models.Model):
+    _inherit = "mail.mail"
+
+    def _postprocess_sent_message(
+        self, success_pids, success_emails, failure_reason=False, failure_type=None
+    ):
+        """A reminder that could not be delivered does not count: its dunning event
+        is marked failed and the invoice goes back a level, to be retried."""
+        if failure_type:
+            messages = self.mail_message_id
+            events = (
+                self.env["dunning.event"]
+                .sudo()
+                .search(
+                    [
+                        ("mail_message_id", "in", messages.ids),
+                        ("kind", "=", "email"),
+                        ("state", "=", "done"),
+                    ]
+                )
+            )
+            if events:
+                reason = self.env._(
+                    "Not delivered (%(type)s): %(reason)s",
+                    type=failure_type,
+                    reason=failure_reason or "",
+                )
+                self.env["account.move"].sudo()._dunning_mail_failed(events, reason)
+        return super()._postprocess_sent_message(
+            success_pids,
+            success_emails,
+            failure_reason=failure_reason,
+            failure_type=failure_type,
+        )

@@ -1,0 +1,2 @@
+from . import dunning_block_wizard
+from . import dunning_run_wizard
