@@ -483,7 +483,9 @@ class AccountMove(models.Model):
             return set()
         moves = self.browse([d.move.id for d in to_mail])
         done = set() if resend else moves._dunning_done_steps()
-        to_mail = [d for d in to_mail if (d.move.id, d.level.id, "email") not in done]
+        # A step already delivered is never sent again, but it counts as delivered.
+        queued = {d.move.id for d in to_mail if (d.move.id, d.level.id, "email") in done}
+        to_mail = [d for d in to_mail if d.move.id not in queued]
         failed_events = Event.search(
             [
                 ("move_id", "in", moves.ids),
@@ -492,7 +494,6 @@ class AccountMove(models.Model):
             ]
         )
         failed = {(e.move_id.id, e.level_id.id): e for e in failed_events}
-        queued = set()
         for group in self._dunning_message_groups(to_mail):
             lead = max(
                 group,

@@ -1,0 +1,76 @@
+from datetime import date
+
+from freezegun import freeze_time
+
+from odoo import Command, fields
+
+from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+
+
+class DunningCase(AccountTestInvoicingCommon):
+    """Customers and posted invoices with due dates, and the company's default ladder:
+    reminder at 3 days, firm reminder at 7, final notice at 14, handoff at 30."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.Move = cls.env["account.move"]
+        cls.Event = cls.env["dunning.event"]
+        cls.policy = cls.env.company.dunning_policy_id
+        levels = cls.policy.level_ids
+        cls.level_1, cls.level_2, cls.level_3, cls.level_handoff = levels
+        cls.level_friendly = cls.policy.with_context(active_test=False).level_ids[0]
+        cls.customer = cls.env["res.partner"].create(
+            {"name": "Bakkerij De Vries", "email": "ap@devries.example", "lang": "en_US"}
+        )
+        cls.customer_2 = cls.env["res.partner"].create(
+            {"name": "Lindqvist AB", "email": "faktura@lindqvist.example"}
+        )
+
+    @classmethod
+    def _invoice(cls, due, amount=100.0, partner=None, company=None, move_type=None):
+        """A posted customer invoice of ``amount`` due on ``due`` (a date or ISO
+        string), invoiced 30 days before."""
+        due = fields.Date.to_date(due)
+        company = company or cls.env.company
+        move = (
+            cls.env["account.move"]
+            .with_company(company)
+            .create(
+                {
+                    "move_type": move_type or "out_invoice",
+                    "partner_id": (partner or cls.customer).id,
+                    "invoice_date": fields.Date.subtract(due, days=30),
+                    "invoice_date_due": due,
+                    "invoice_line_ids": [
+                        Command.create(
+                            {"name": "Goods", "price_unit": amount, "tax_ids": []}
+                        )
+                    ],
+                }
+            )
+        )
+        move.action_post()
+        return move
+
+    def _run(self, day):
+        """One run of the scheduled job as on ``day``."""
+        with freeze_time(day):
+            self.Move._cron_dunning_run()
+        self.env.invalidate_all()
+
+    def _events(self, moves, kind=None, state=None):
+        domain = [("move_id", "in", moves.ids)]
+        if kind:
+            domain.append(("kind", "=", kind))
+        if state:
+            domain.append(("state", "=", state))
+        return self.Event.search(domain, order="id")
+
+    def _mails_of(self, events):
+        return self.env["mail.mail"].search(
+            [("mail_message_id", "in", events.mail_message_id.ids)]
+        )
+
+
+D = date

@@ -1,0 +1,302 @@
+from freezegun import freeze_time
+
+from odoo.tests import tagged
+
+from .common import D, DunningCase
+
+
+@tagged("post_install", "-at_install")
+class TestDunningLevels(DunningCase):
+    def test_level_by_age(self):
+        invoice = self._invoice("2026-03-10")
+        expected = [
+            ("2026-03-12", self.env["dunning.level"]),  # 2 days late: nothing yet
+            ("2026-03-13", self.level_1),  # 3 days
+            ("2026-03-16", self.level_1),
+            ("2026-03-17", self.level_2),  # 7 days
+            ("2026-03-24", self.level_3),  # 14 days
+        ]
+        for day, level in expected:
+            self._run(day)
+            with self.subTest(day=day):
+                self.assertEqual(invoice.dunning_level_id, level)
+        self.assertEqual(invoice.dunning_last_date, D(2026, 3, 24))
+        self.assertEqual(invoice.dunning_next_date, D(2026, 4, 9))
+        emails = self._events(invoice, "email")
+        self.assertEqual(emails.level_id, self.level_1 | self.level_2 | self.level_3)
+        self.assertEqual(set(emails.mapped("state")), {"done"})
+        self.assertFalse(self._events(invoice, "skipped"))
+
+    def test_negative_delay_reminds_before_due(self):
+        self.level_friendly.active = True
+        invoice = self._invoice("2026-03-10")
+        self.assertEqual(invoice.dunning_next_date, D(2026, 3, 7))
+        self._run("2026-03-06")
+        self.assertFalse(invoice.dunning_level_id)
+        self._run("2026-03-07")
+        self.assertEqual(invoice.dunning_level_id, self.level_friendly)
+        mail = self._mails_of(self._events(invoice, "email"))
+        self.assertEqual(len(mail), 1)
+        self.assertIn("will soon be due", mail.body_html)
+        self.assertEqual(invoice.dunning_next_date, D(2026, 3, 13))
+
+    def test_catch_up_records_skipped_levels(self):
+        # 40 days late when the job first sees it: straight to the handoff level.
+        invoice = self._invoice("2026-02-01")
+        self._run("2026-03-13")
+        self.assertEqual(invoice.dunning_level_id, self.level_handoff)
+        skipped = self._events(invoice, "skipped")
+        self.assertEqual(skipped.level_id, self.level_1 | self.level_2 | self.level_3)
+        # Skipped levels send nothing; the handoff level has no mail template.
+        self.assertFalse(self._events(invoice, "email"))
+        self.assertEqual(len(self._events(invoice, "handoff")), 1)
+        self.assertTrue(invoice.dunning_handed_off)
+        self.assertFalse(invoice.dunning_next_date)
+        task = self.env["project.task"].search(
+            [("project_id", "=", self.env.ref("dunning_escalation.project_collections").id)]
+        )
+        self.assertEqual(len(task), 1)
+        self.assertIn(invoice.name, str(task.description))
+
+    def test_catch_up_to_a_mail_level_sends_that_level_only(self):
+        invoice = self._invoice("2026-03-01")
+        self._run("2026-03-16")  # 15 days: final notice
+        self.assertEqual(invoice.dunning_level_id, self.level_3)
+        self.assertEqual(self._events(invoice, "skipped").level_id, self.level_1 | self.level_2)
+        emails = self._events(invoice, "email")
+        self.assertEqual(emails.level_id, self.level_3)
+        self.assertIn("final notice", self._mails_of(emails).body_html)
+
+    def test_grace_days(self):
+        self.policy.grace_days = 2
+        invoice = self._invoice("2026-03-10")
+        self._run("2026-03-14")
+        self.assertFalse(invoice.dunning_level_id)
+        self._run("2026-03-15")
+        self.assertEqual(invoice.dunning_level_id, self.level_1)
+
+
+@tagged("post_install", "-at_install")
+class TestDunningMessages(DunningCase):
+    def test_one_message_per_customer_lists_every_overdue_invoice(self):
+        old = self._invoice("2026-02-20", 250.0)  # 22 days late: final notice
+        mid = self._invoice("2026-03-04", 120.5)  # 10 days: firm reminder
+        new = self._invoice("2026-03-11", 80.0)  # 3 days: reminder
+        other = self._invoice("2026-03-11", 999.0, partner=self.customer_2)
+        self._run("2026-03-14")
+        self.assertEqual(old.dunning_level_id, self.level_3)
+        self.assertEqual(mid.dunning_level_id, self.level_2)
+        self.assertEqual(new.dunning_level_id, self.level_1)
+        events = self._events(old | mid | new, "email")
+        self.assertEqual(len(events), 3)
+        self.assertEqual(len(events.mail_message_id), 1, "one message for the customer")
+        mail = self._mails_of(events)
+        self.assertEqual(len(mail), 1)
+        self.assertEqual(mail.recipient_ids, self.customer)
+        self.assertEqual(mail.state, "outgoing")
+        # The highest level's template, listing every invoice and the total.
+        self.assertIn("Final notice", mail.subject)
+        for invoice in old | mid | new:
+            self.assertIn(invoice.name, mail.body_html)
+        self.assertIn("450.50", mail.body_html)
+        self.assertNotIn(other.name, mail.body_html)
+        self.assertIn("/my/invoices/", mail.body_html, "a link to pay online")
+        # The other customer gets its own message.
+        other_mail = self._mails_of(self._events(other, "email"))
+        self.assertEqual(other_mail.recipient_ids, self.customer_2)
+
+    def test_one_message_per_invoice_when_not_consolidated(self):
+        self.policy.consolidate_per_partner = False
+        first = self._invoice("2026-03-10", 100.0)
+        second = self._invoice("2026-03-10", 200.0)
+        self._run("2026-03-13")
+        events = self._events(first | second, "email")
+        self.assertEqual(len(events.mail_message_id), 2)
+        mails = self._mails_of(events)
+        self.assertEqual(len(mails), 2)
+        first_mail = self._mails_of(self._events(first, "email"))
+        self.assertIn(first.name, first_mail.body_html)
+        self.assertNotIn(second.name, first_mail.body_html)
+
+    def test_template_in_customer_language(self):
+        self.env["res.lang"]._activate_lang("nl_NL")
+        template = self.level_1.mail_template_id
+        template.update_field_translations(
+            "subject", {"nl_NL": "Betalingsherinnering {{ object.name }}"}
+        )
+        self.customer.lang = "nl_NL"
+        dutch = self._invoice("2026-03-10")
+        english = self._invoice("2026-03-10", partner=self.customer_2)
+        self._run("2026-03-13")
+        self.assertEqual(
+            self._mails_of(self._events(dutch, "email")).subject,
+            f"Betalingsherinnering {dutch.name}",
+        )
+        self.assertTrue(
+            self._mails_of(self._events(english, "email")).subject.startswith(
+                "Payment reminder"
+            )
+        )
+
+    def test_customer_without_email_fails_and_does_not_advance(self):
+        self.customer.email = False
+        invoice = self._invoice("2026-03-10")
+        self._run("2026-03-13")
+        self.assertFalse(invoice.dunning_level_id)
+        event = self._events(invoice, "email")
+        self.assertRecordValues(event, [{"state": "failed", "level_id": self.level_1.id}])
+        self.assertIn("no email address", event.reason)
+        # Fixed the next day: the same step is retried, on the same event.
+        self.customer.email = "ap@devries.example"
+        self._run("2026-03-14")
+        self.assertEqual(invoice.dunning_level_id, self.level_1)
+        self.assertRecordValues(
+            self._events(invoice, "email"), [{"id": event.id, "state": "done"}]
+        )
+
+
+@tagged("post_install", "-at_install")
+class TestDunningExactlyOnce(DunningCase):
+    def test_second_run_same_day_does_nothing(self):
+        invoices = self._invoice("2026-03-10") | self._invoice("2026-03-01")
+        self._run("2026-03-13")
+        events = self._events(invoices)
+        mails = self.env["mail.mail"].search_count([])
+        self._run("2026-03-13")
+        self.assertEqual(self._events(invoices), events)
+        self.assertEqual(self.env["mail.mail"].search_count([]), mails)
+
+    def test_rerun_after_level_reset_does_not_resend(self):
+        """Even if an invoice's level were lost (a crash between the mail and the
+        level), the unique step record keeps the mail from going out twice."""
+        invoice = self._invoice("2026-03-10")
+        self._run("2026-03-13")
+        invoice.write({"dunning_level_id": False, "dunning_last_date": False})
+        self._run("2026-03-13")
+        self.assertEqual(len(self._events(invoice, "email")), 1)
+        self.assertEqual(invoice.dunning_level_id, self.level_1)
+
+
+@tagged("post_install", "-at_install")
+class TestDunningSkips(DunningCase):
+    def test_credit_notes_drafts_and_paid_are_ignored(self):
+        refund = self._invoice("2026-03-01", move_type="out_refund")
+        draft = self._invoice("2026-03-01")
+        draft.button_draft()
+        cancelled = self._invoice("2026-03-01")
+        cancelled.button_cancel()
+        paid = self._invoice("2026-03-01")
+        self._register_payment(paid, payment_date="2026-03-02")
+        vendor_bill = self._invoice("2026-03-01", move_type="in_invoice")
+        self._run("2026-03-20")
+        for move in (refund, draft, cancelled, paid, vendor_bill):
+            with self.subTest(move=move.name):
+                self.assertFalse(move.dunning_level_id)
+                self.assertFalse(self._events(move))
+
+    def test_minimum_amount_per_customer(self):
+        self.policy.min_amount = 100.0
+        small = self._invoice("2026-03-10", 60.0)
+        self._run("2026-03-13")
+        self.assertFalse(small.dunning_level_id)
+        decision = small._dunning_decide(D(2026, 3, 13))[0]
+        self.assertEqual(decision.code, "below_min")
+        # A second overdue invoice brings the customer's total over the minimum.
+        second = self._invoice("2026-03-09", 50.0)
+        self._run("2026-03-14")
+        self.assertEqual((small | second).dunning_level_id, self.level_1)
+
+    def test_excluded_customer_and_no_followup(self):
+        excluded = self._invoice("2026-03-10", partner=self.customer_2)
+        self.customer_2.dunning_excluded = True
+        no_followup = self._invoice("2026-03-10")
+        no_followup.no_followup = True
+        self._run("2026-03-13")
+        self.assertFalse((excluded | no_followup).dunning_level_id)
+        codes = {d.move: d.code for d in (excluded | no_followup)._dunning_decide(D(2026, 3, 13))}
+        self.assertEqual(codes, {excluded: "excluded", no_followup: "no_followup"})
+
+    def test_partner_policy_overrides_company_default(self):
+        strict = self.policy.copy({"name": "Strict"})
+        strict.level_ids[0].delay_days = 1
+        self.customer.dunning_policy_id = strict
+        invoice = self._invoice("2026-03-10")
+        self.assertEqual(invoice.dunning_policy_id, strict)
+        self._run("2026-03-11")
+        self.assertEqual(invoice.dunning_level_id, strict.level_ids[0])
+
+
+@tagged("post_install", "-at_install")
+class TestDunningBlocks(DunningCase):
+    def _block(self, moves, reason, **values):
+        wizard = (
+            self.env["dunning.block.wizard"]
+            .with_context(default_move_ids=moves.ids)
+            .create({"reason": reason, **values})
+        )
+        wizard.action_confirm()
+
+    def test_block_and_expiry(self):
+        invoice = self._invoice("2026-03-10")
+        self._run("2026-03-13")
+        with freeze_time("2026-03-14"):
+            self._block(invoice, "dispute", until=D(2026, 4, 1), note="Wrong quantity")
+        self.assertEqual(invoice.dunning_next_date, D(2026, 4, 1))
+        self.assertEqual(self._events(invoice, "dispute").reason, "Blocked until 2026-04-01: Wrong quantity")
+        self._run("2026-03-25")  # would be the final notice, but disputed
+        self.assertEqual(invoice.dunning_level_id, self.level_1)
+        self._run("2026-04-01")  # block over: resumes where it was, at its age
+        self.assertFalse(invoice.dunning_blocked_until)
+        self.assertEqual(len(self._events(invoice, "unblock")), 1)
+        self.assertEqual(invoice.dunning_level_id, self.level_3)
+        self.assertEqual(self._events(invoice, "skipped").level_id, self.level_2)
+
+    def test_broken_promise_resumes_next_day(self):
+        invoice = self._invoice("2026-03-10")
+        self._run("2026-03-13")
+        with freeze_time("2026-03-14"):
+            self._block(invoice, "promise", promise_date=D(2026, 3, 20))
+        self.assertEqual(invoice.dunning_blocked_until, D(2026, 3, 21))
+        self._run("2026-03-20")
+        self.assertEqual(invoice.dunning_level_id, self.level_1)
+        self._run("2026-03-21")
+        unblock = self._events(invoice, "unblock")
+        self.assertIn("Promise to pay broken", unblock.reason)
+        self.assertEqual(invoice.dunning_level_id, self.level_2)
+
+    def test_block_needs_a_future_date(self):
+        invoice = self._invoice("2026-03-10")
+        with freeze_time("2026-03-14"), self.assertRaisesRegex(Exception, "after today"):
+            self._block(invoice, "other", until=D(2026, 3, 14))
+        self.assertFalse(invoice.dunning_blocked_until)
+
+
+@tagged("post_install", "-at_install")
+class TestDunningPayments(DunningCase):
+    def test_paid_after_reminder_gets_thank_you_once(self):
+        invoice = self._invoice("2026-03-10", 300.0)
+        self._run("2026-03-13")
+        self._register_payment(invoice, payment_date="2026-03-15")
+        self.assertIn(invoice.payment_state, ("paid", "in_payment"))
+        self.assertFalse(invoice.dunning_next_date)
+        self._run("2026-03-16")
+        paid = self._events(invoice, "paid")
+        self.assertEqual(len(paid), 1)
+        thanks = self._mails_of(paid)
+        self.assertEqual(len(thanks), 1)
+        self.assertIn("Thank you", thanks.subject)
+        self.assertEqual(thanks.recipient_ids, self.customer)
+        self._run("2026-03-17")
+        self.assertEqual(len(self._events(invoice, "paid")), 1)
+        self.assertEqual(invoice.dunning_level_id, self.level_1, "history keeps the level")
+
+    def test_partial_payment_stays_in_dunning(self):
+        invoice = self._invoice("2026-03-10", 300.0)
+        self._run("2026-03-13")
+        self._register_payment(invoice, payment_date="2026-03-15", amount=100.0)
+        self.assertEqual(invoice.payment_state, "partial")
+        self._run("2026-03-17")
+        self.assertEqual(invoice.dunning_level_id, self.level_2)
+        self.assertFalse(self._events(invoice, "paid"))
+        mail = self._mails_of(self._events(invoice, "email").filtered(lambda e: e.level_id == self.level_2))
+        self.assertIn("200.00", mail.body_html)
