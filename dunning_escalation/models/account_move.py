@@ -1,4 +1,5 @@
 import logging
+import uuid
 from collections import defaultdict
 from typing import NamedTuple
 
@@ -11,6 +12,15 @@ from ..tools import ladder
 _logger = logging.getLogger(__name__)
 
 DUNNED_MOVE_TYPES = ("out_invoice", "out_receipt")
+# Fields the engine writes on invoices (see _dunning_write).
+DUNNING_STATE_FIELDS = {
+    "dunning_level_id",
+    "dunning_last_date",
+    "dunning_blocked_until",
+    "dunning_block_reason",
+    "dunning_block_note",
+    "dunning_handed_off",
+}
 # Partners (customers) handled per transaction by the scheduled job.
 PARTNER_BATCH = 200
 
@@ -49,7 +59,6 @@ class AccountMove(models.Model):
         readonly=True,
         copy=False,
         index="btree_not_null",
-        tracking=True,
     )
     dunning_level_sequence = fields.Integer(related="dunning_level_id.sequence")
     dunning_last_date = fields.Date(
@@ -65,7 +74,6 @@ class AccountMove(models.Model):
         string="Dunning Blocked Until",
         readonly=True,
         copy=False,
-        tracking=True,
         help="No dunning step is taken before this date.",
     )
     dunning_block_reason = fields.Selection(
@@ -240,8 +248,7 @@ class AccountMove(models.Model):
         moves = self._dunning_check_actionable().filtered(
             lambda m: not m.dunning_handed_off
         )
-        for move in moves:
-            move._dunning_handoff(self._dunning_today(), level=move.dunning_level_id)
+        moves._dunning_handoff(self._dunning_today())
         return True
 
     def action_dunning_dry_run(self):
@@ -272,6 +279,39 @@ class AccountMove(models.Model):
         if companies is not None:
             domain.append(("company_id", "in", companies.ids))
         return domain
+
+    def _dunning_write(self, vals):
+        """Write dunning bookkeeping on invoices.
+
+        ``account.move.write`` re-synchronizes the lines of every move it touches
+        and flags it as manually modified; the dunning fields are outside the
+        accounting, so they go through the ORM's own write (which still recomputes
+        what depends on them and checks access), one query per batch.
+        """
+        unexpected = set(vals) - DUNNING_STATE_FIELDS
+        if unexpected:
+            raise ValueError(f"not dunning bookkeeping fields: {sorted(unexpected)}")
+        self.check_access("write")
+        return models.BaseModel.write(self, vals)
+
+    def _dunning_ensure_access_tokens(self):
+        """Give every invoice of self a portal access token (the pay link of the
+        reminders), in one query: the portal's own per-record write goes through
+        ``account.move.write``, which re-synchronizes each invoice's lines."""
+        missing = self.filtered(lambda move: not move.access_token)
+        if not missing:
+            return
+        values = SQL(", ").join(
+            SQL("(%s, %s)", move.id, str(uuid.uuid4())) for move in missing
+        )
+        self.env.cr.execute(
+            SQL(
+                "UPDATE account_move AS move SET access_token = token.value "
+                "FROM (VALUES %s) AS token(id, value) WHERE move.id = token.id",
+                values,
+            )
+        )
+        missing.invalidate_recordset(["access_token"])
 
     def _dunning_check_actionable(self):
         """The invoices of self that dunning can act on; a clear error otherwise."""
@@ -402,9 +442,7 @@ class AccountMove(models.Model):
             ["dunning_policy_id", "commercial_partner_id"],
             ["amount_residual_signed:sum"],
         )
-        return {
-            (policy.id, partner.id): total for policy, partner, total in groups
-        }
+        return {(policy.id, partner.id): total for policy, partner, total in groups}
 
     # ------------------------------------------------------------------
     # Business methods: acting
@@ -454,7 +492,7 @@ class AccountMove(models.Model):
             if decision.move.id in sent or not _needs_mail(decision):
                 by_level[decision.level].append(decision.move.id)
         for level, move_ids in by_level.items():
-            self.browse(move_ids).write(
+            self.browse(move_ids)._dunning_write(
                 {"dunning_level_id": level.id, "dunning_last_date": today}
             )
 
@@ -462,13 +500,17 @@ class AccountMove(models.Model):
         """(move id, level id, kind) of the steps already taken for self, done."""
         if not self:
             return set()
-        rows = self.env["dunning.event"].sudo()._read_group(
-            [
-                ("move_id", "in", self.ids),
-                ("state", "=", "done"),
-                ("level_id", "!=", False),
-            ],
-            ["move_id", "level_id", "kind"],
+        rows = (
+            self.env["dunning.event"]
+            .sudo()
+            ._read_group(
+                [
+                    ("move_id", "in", self.ids),
+                    ("state", "=", "done"),
+                    ("level_id", "!=", False),
+                ],
+                ["move_id", "level_id", "kind"],
+            )
         )
         return {(move.id, level.id, kind) for move, level, kind in rows}
 
@@ -484,7 +526,9 @@ class AccountMove(models.Model):
         moves = self.browse([d.move.id for d in to_mail])
         done = set() if resend else moves._dunning_done_steps()
         # A step already delivered is never sent again, but it counts as delivered.
-        queued = {d.move.id for d in to_mail if (d.move.id, d.level.id, "email") in done}
+        queued = {
+            d.move.id for d in to_mail if (d.move.id, d.level.id, "email") in done
+        }
         to_mail = [d for d in to_mail if d.move.id not in queued]
         failed_events = Event.search(
             [
@@ -494,6 +538,7 @@ class AccountMove(models.Model):
             ]
         )
         failed = {(e.move_id.id, e.level_id.id): e for e in failed_events}
+        new_events = []
         for group in self._dunning_message_groups(to_mail):
             lead = max(
                 group,
@@ -502,6 +547,7 @@ class AccountMove(models.Model):
             template = lead.level.mail_template_id
             partner = lead.move._dunning_recipient()
             statement = self._dunning_statement_moves_for(group, today)
+            statement._dunning_ensure_access_tokens()
             message, error = lead.move._dunning_post_mail(
                 template, partner, statement, lead.level
             )
@@ -523,18 +569,20 @@ class AccountMove(models.Model):
                     ),
                 }
                 if resend:
-                    vals["kind"] = "email"
                     vals["level_id"] = False
                     vals["reason"] = self.env._(
-                        "Sent again at level %s: %s", decision.level.name, vals["reason"]
+                        "Sent again at level %(level)s: %(reason)s",
+                        level=decision.level.name,
+                        reason=vals["reason"],
                     )
-                    Event.create(vals)
+                    new_events.append(vals)
                 elif key in failed:
                     failed[key].write(vals)
                 else:
-                    Event.create(vals)
+                    new_events.append(vals)
                 if not error:
                     queued.add(decision.move.id)
+        Event.create(new_events)
         return queued
 
     @api.model
@@ -594,9 +642,11 @@ class AccountMove(models.Model):
             )._generate_template([self.id], ("subject", "body_html", "email_from"))[
                 self.id
             ]
-        except Exception as error:  # noqa: BLE001 - a broken template must not stop the run
+        except Exception as error:
             _logger.warning("dunning: template %s failed: %s", template.name, error)
-            return False, _("Template %(name)s failed: %(error)s", name=template.name, error=error)
+            return False, _(
+                "Template %(name)s failed: %(error)s", name=template.name, error=error
+            )
         policy = self.dunning_policy_id
         email_from = (
             policy.email_from
@@ -625,14 +675,17 @@ class AccountMove(models.Model):
             return self.browse(ids).sorted(lambda m: (m.invoice_date_due, m.id))
         self.ensure_one()
         today = self._dunning_today()
-        return self.search(
-            [
-                *self._dunning_candidate_domain(self.company_id),
-                ("commercial_partner_id", "=", self.commercial_partner_id.id),
-                ("invoice_date_due", "<", today),
-            ],
-            order="invoice_date_due, id",
-        ) or self
+        return (
+            self.search(
+                [
+                    *self._dunning_candidate_domain(self.company_id),
+                    ("commercial_partner_id", "=", self.commercial_partner_id.id),
+                    ("invoice_date_due", "<", today),
+                ],
+                order="invoice_date_due, id",
+            )
+            or self
+        )
 
     def dunning_days_late(self):
         """Days between the due date and the date of the run (templates)."""
@@ -651,7 +704,9 @@ class AccountMove(models.Model):
         for decision in decisions:
             move = decision.move
             level = decision.level
-            user = move.dunning_policy_id.user_id or move.invoice_user_id or self.env.user
+            user = (
+                move.dunning_policy_id.user_id or move.invoice_user_id or self.env.user
+            )
             move.activity_schedule(
                 activity_type_id=level.activity_type_id.id,
                 summary=self.env._(
@@ -711,7 +766,7 @@ class AccountMove(models.Model):
                     {
                         "move_id": m.id,
                         "partner_id": partner.id,
-                        "level_id": level.id if level else False,
+                        "level_id": (level or m.dunning_level_id).id,
                         "kind": "handoff",
                         "date": today,
                         "reason": self.env._("Task %s", task.display_name),
@@ -719,12 +774,14 @@ class AccountMove(models.Model):
                     for m in moves
                 ]
             )
-            moves.write({"dunning_handed_off": True, "dunning_last_date": today})
+            moves._dunning_write(
+                {"dunning_handed_off": True, "dunning_last_date": today}
+            )
 
     def _dunning_block(self, until, reason, note=False):
         kind = {"dispute": "dispute", "promise": "promise"}.get(reason, "block")
         today = self._dunning_today()
-        self.write(
+        self._dunning_write(
             {
                 "dunning_blocked_until": until,
                 "dunning_block_reason": reason,
@@ -764,7 +821,7 @@ class AccountMove(models.Model):
                 for move in self
             ]
         )
-        self.write(
+        self._dunning_write(
             {
                 "dunning_blocked_until": False,
                 "dunning_block_reason": False,
@@ -783,8 +840,10 @@ class AccountMove(models.Model):
         today = self._dunning_today()
         companies = self.env["res.company"].sudo().search([])
         for company in companies:
-            moves = self.sudo().with_company(company).with_context(
-                allowed_company_ids=company.ids, dunning_date=today
+            moves = (
+                self.sudo()
+                .with_company(company)
+                .with_context(allowed_company_ids=company.ids, dunning_date=today)
             )
             moves._dunning_expire_blocks(company, today)
             moves._dunning_record_payments(company, today)
@@ -865,7 +924,9 @@ class AccountMove(models.Model):
             partner.id
             for [partner] in self._read_group(domain, ["commercial_partner_id"])
         ]
-        in_cron = bool(self.env.context.get("cron_id")) and not modules.module.current_test
+        in_cron = (
+            bool(self.env.context.get("cron_id")) and not modules.module.current_test
+        )
         for start in range(0, len(partner_ids), PARTNER_BATCH):
             batch = partner_ids[start : start + PARTNER_BATCH]
             moves = self.search(
@@ -893,7 +954,7 @@ class AccountMove(models.Model):
             top = delivered.sorted(
                 lambda e: (e.level_id.sequence, e.level_id.delay_days, e.date)
             )[-1:]
-            move.write(
+            move._dunning_write(
                 {
                     "dunning_level_id": top.level_id.id,
                     "dunning_last_date": top.date or False,
@@ -903,4 +964,3 @@ class AccountMove(models.Model):
 
 def _needs_mail(decision):
     return bool(decision.level.mail_template_id)
-

@@ -1,4 +1,5 @@
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 
 
 class ResPartner(models.Model):
@@ -16,3 +17,20 @@ class ResPartner(models.Model):
         company_dependent=True,
         help="This customer gets no reminder, fee or handoff from dunning.",
     )
+
+    @api.constrains("dunning_policy_id")
+    def _check_dunning_policy_company(self):
+        company = self.env.company
+        for partner in self:
+            policy = partner.dunning_policy_id
+            if policy and policy.company_id != company:
+                raise ValidationError(
+                    self.env._(
+                        "The dunning policy %(policy)s belongs to company %(other)s, "
+                        "not to %(company)s where you set it on %(partner)s.",
+                        policy=policy.name,
+                        other=policy.company_id.name,
+                        company=company.name,
+                        partner=partner.display_name,
+                    )
+                )

@@ -21,7 +21,11 @@ class DunningCase(AccountTestInvoicingCommon):
         cls.level_1, cls.level_2, cls.level_3, cls.level_handoff = levels
         cls.level_friendly = cls.policy.with_context(active_test=False).level_ids[0]
         cls.customer = cls.env["res.partner"].create(
-            {"name": "Bakkerij De Vries", "email": "ap@devries.example", "lang": "en_US"}
+            {
+                "name": "Bakkerij De Vries",
+                "email": "ap@devries.example",
+                "lang": "en_US",
+            }
         )
         cls.customer_2 = cls.env["res.partner"].create(
             {"name": "Lindqvist AB", "email": "faktura@lindqvist.example"}

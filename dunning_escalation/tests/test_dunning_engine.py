@@ -2,7 +2,8 @@ from freezegun import freeze_time
 
 from odoo.tests import tagged
 
-from .common import D, DunningCase
+from .common import D
+from .common import DunningCase
 
 
 @tagged("post_install", "-at_install")
@@ -53,7 +54,13 @@ class TestDunningLevels(DunningCase):
         self.assertTrue(invoice.dunning_handed_off)
         self.assertFalse(invoice.dunning_next_date)
         task = self.env["project.task"].search(
-            [("project_id", "=", self.env.ref("dunning_escalation.project_collections").id)]
+            [
+                (
+                    "project_id",
+                    "=",
+                    self.env.ref("dunning_escalation.project_collections").id,
+                )
+            ]
         )
         self.assertEqual(len(task), 1)
         self.assertIn(invoice.name, str(task.description))
@@ -62,7 +69,9 @@ class TestDunningLevels(DunningCase):
         invoice = self._invoice("2026-03-01")
         self._run("2026-03-16")  # 15 days: final notice
         self.assertEqual(invoice.dunning_level_id, self.level_3)
-        self.assertEqual(self._events(invoice, "skipped").level_id, self.level_1 | self.level_2)
+        self.assertEqual(
+            self._events(invoice, "skipped").level_id, self.level_1 | self.level_2
+        )
         emails = self._events(invoice, "email")
         self.assertEqual(emails.level_id, self.level_3)
         self.assertIn("final notice", self._mails_of(emails).body_html)
@@ -144,7 +153,9 @@ class TestDunningMessages(DunningCase):
         self._run("2026-03-13")
         self.assertFalse(invoice.dunning_level_id)
         event = self._events(invoice, "email")
-        self.assertRecordValues(event, [{"state": "failed", "level_id": self.level_1.id}])
+        self.assertRecordValues(
+            event, [{"state": "failed", "level_id": self.level_1.id}]
+        )
         self.assertIn("no email address", event.reason)
         # Fixed the next day: the same step is retried, on the same event.
         self.customer.email = "ap@devries.example"
@@ -213,7 +224,10 @@ class TestDunningSkips(DunningCase):
         no_followup.no_followup = True
         self._run("2026-03-13")
         self.assertFalse((excluded | no_followup).dunning_level_id)
-        codes = {d.move: d.code for d in (excluded | no_followup)._dunning_decide(D(2026, 3, 13))}
+        codes = {
+            d.move: d.code
+            for d in (excluded | no_followup)._dunning_decide(D(2026, 3, 13))
+        }
         self.assertEqual(codes, {excluded: "excluded", no_followup: "no_followup"})
 
     def test_partner_policy_overrides_company_default(self):
@@ -242,7 +256,10 @@ class TestDunningBlocks(DunningCase):
         with freeze_time("2026-03-14"):
             self._block(invoice, "dispute", until=D(2026, 4, 1), note="Wrong quantity")
         self.assertEqual(invoice.dunning_next_date, D(2026, 4, 1))
-        self.assertEqual(self._events(invoice, "dispute").reason, "Blocked until 2026-04-01: Wrong quantity")
+        self.assertEqual(
+            self._events(invoice, "dispute").reason,
+            "Blocked until 2026-04-01: Wrong quantity",
+        )
         self._run("2026-03-25")  # would be the final notice, but disputed
         self.assertEqual(invoice.dunning_level_id, self.level_1)
         self._run("2026-04-01")  # block over: resumes where it was, at its age
@@ -266,7 +283,10 @@ class TestDunningBlocks(DunningCase):
 
     def test_block_needs_a_future_date(self):
         invoice = self._invoice("2026-03-10")
-        with freeze_time("2026-03-14"), self.assertRaisesRegex(Exception, "after today"):
+        with (
+            freeze_time("2026-03-14"),
+            self.assertRaisesRegex(Exception, "after today"),
+        ):
             self._block(invoice, "other", until=D(2026, 3, 14))
         self.assertFalse(invoice.dunning_blocked_until)
 
@@ -288,7 +308,9 @@ class TestDunningPayments(DunningCase):
         self.assertEqual(thanks.recipient_ids, self.customer)
         self._run("2026-03-17")
         self.assertEqual(len(self._events(invoice, "paid")), 1)
-        self.assertEqual(invoice.dunning_level_id, self.level_1, "history keeps the level")
+        self.assertEqual(
+            invoice.dunning_level_id, self.level_1, "history keeps the level"
+        )
 
     def test_partial_payment_stays_in_dunning(self):
         invoice = self._invoice("2026-03-10", 300.0)
@@ -298,5 +320,9 @@ class TestDunningPayments(DunningCase):
         self._run("2026-03-17")
         self.assertEqual(invoice.dunning_level_id, self.level_2)
         self.assertFalse(self._events(invoice, "paid"))
-        mail = self._mails_of(self._events(invoice, "email").filtered(lambda e: e.level_id == self.level_2))
+        mail = self._mails_of(
+            self._events(invoice, "email").filtered(
+                lambda e: e.level_id == self.level_2
+            )
+        )
         self.assertIn("200.00", mail.body_html)

@@ -45,9 +45,7 @@ class DunningBlockWizard(models.TransientModel):
         if self.reason == "promise" and not self.promise_date:
             raise UserError(self.env._("Give the date the customer promised to pay."))
         if not self.until or self.until <= today:
-            raise UserError(
-                self.env._("Block until a date after today (%s).", today)
-            )
+            raise UserError(self.env._("Block until a date after today (%s).", today))
         self.move_ids._dunning_check_actionable()._dunning_block(
             self.until, self.reason, self.note
         )
