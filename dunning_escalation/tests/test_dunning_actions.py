@@ -113,7 +113,10 @@ class TestDunningCron(DunningCase):
         company_b = self.setup_other_company(name="Company B")["company"]
         invoice_a = self._invoice("2026-03-10")
         invoice_b = self._invoice("2026-03-10", company=company_b)
-        self._run("2026-03-13")
+        # The job's own server action, as the scheduler calls it.
+        with freeze_time("2026-03-13"):
+            cron.sudo().ir_actions_server_id.run()
+        self.env.invalidate_all()
         self.assertEqual(invoice_a.dunning_level_id, self.level_1)
         self.assertEqual(
             invoice_b.dunning_level_id, company_b.dunning_policy_id.level_ids[0]
