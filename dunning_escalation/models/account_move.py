@@ -60,7 +60,6 @@ class AccountMove(models.Model):
         copy=False,
         index="btree_not_null",
     )
-    dunning_level_sequence = fields.Integer(related="dunning_level_id.sequence")
     dunning_last_date = fields.Date(
         string="Last Dunning Step", readonly=True, copy=False
     )
