@@ -1,0 +1,378 @@
+"""Late-payment law: statutory interest, fixed recovery compensation and the waiting
+periods between notices, per legal profile.
+
+Standard library only: this file loads from its own path with no Odoo installed.
+Amounts are ``decimal.Decimal`` and every public function rounds its result half-up
+to cents at the end (intermediate sums keep full precision). Each rule names its
+source; the figures are summarised in the project's LEGAL_RULES and README.
+
+Interest rates are data, not code: callers pass ``rates`` as ``(date_from, percent)``
+pairs (the statutory rate, reference rate plus margin, in force from that date), kept
+in Odoo as ``dunning.interest.rate`` records an accountant extends every half year.
+"""
+
+import datetime
+from decimal import ROUND_HALF_UP
+from decimal import Decimal
+from decimal import InvalidOperation
+
+CENT = Decimal("0.01")
+DAYS_PER_YEAR = Decimal(365)
+
+PROFILES = (
+    "eu_b2b",
+    "nl_b2b",
+    "nl_b2c",
+    "be_b2b",
+    "be_b2c",
+    "se_b2b",
+    "se_b2c",
+    "de_b2b",
+    "de_b2c",
+    "uk_b2b",
+)
+
+# The currency in which each profile's fixed amounts are set by law.
+PROFILE_CURRENCY = {
+    "eu_b2b": "EUR",
+    "nl_b2b": "EUR",
+    "nl_b2c": "EUR",
+    "be_b2b": "EUR",
+    "be_b2c": "EUR",
+    "se_b2b": "SEK",
+    "se_b2c": "SEK",
+    "de_b2b": "EUR",
+    "de_b2c": "EUR",
+    "uk_b2b": "GBP",
+}
+
+# Profiles whose law adds each full year's interest to the principal:
+# Burgerlijk Wetboek art. 6:119 lid 2 (wettelijke rente) and 6:119a lid 3
+# (handelsrente).
+COMPOUND_YEARLY = frozenset({"nl_b2b", "nl_b2c"})
+
+# Profiles whose rate is fixed for the life of the debt: Late Payment of Commercial
+# Debts (Interest) Act 1998 and the Late Payment of Commercial Debts (Rate of
+# Interest) (No. 3) Order 2002, the reference rate being the Bank of England base
+# rate on 31 December (debts falling due 1 January to 30 June) or 30 June
+# (1 July to 31 December).
+FIXED_FOR_LIFE = frozenset({"uk_b2b"})
+
+
+def _money(value, name):
+    try:
+        amount = Decimal(str(value)) if not isinstance(value, Decimal) else value
+    except (InvalidOperation, ValueError) as error:
+        raise ValueError(f"{name} must be an amount, not {value!r}") from error
+    if not amount.is_finite():
+        raise ValueError(f"{name} must be a finite amount, not {value!r}")
+    if amount < 0:
+        raise ValueError(f"{name} cannot be negative ({value})")
+    return amount
+
+
+def _date(value, name):
+    if isinstance(value, datetime.datetime) or not isinstance(value, datetime.date):
+        raise ValueError(f"{name} must be a date, not {value!r}")
+    return value
+
+
+def _profile(profile):
+    if profile not in PROFILES:
+        raise ValueError(
+            f"unknown legal profile {profile!r}; known: {', '.join(PROFILES)}"
+        )
+    return profile
+
+
+def _cents(amount):
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _add_years(day, years):
+    """The same day ``years`` later; 29 February becomes 1 March."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return datetime.date(day.year + years, 3, 1)
+
+
+def _sorted_rates(rates):
+    checked = []
+    for entry in rates:
+        try:
+            date_from, percent = entry
+        except (TypeError, ValueError) as error:
+            raise ValueError(
+                f"a rate must be a (date_from, percent) pair, not {entry!r}"
+            ) from error
+        _date(date_from, "a rate's start date")
+        percent = _money(percent, "an interest rate")
+        if percent > 100:
+            raise ValueError(f"an interest rate of {percent}% a year is not plausible")
+        checked.append((date_from, percent))
+    checked.sort(key=lambda pair: pair[0])
+    dates = [pair[0] for pair in checked]
+    if len(set(dates)) != len(dates):
+        raise ValueError("two interest rates start on the same date")
+    return checked
+
+
+def rate_on(rates, day):
+    """The rate (percent, Decimal) in force on ``day``: the last one starting on or
+    before it. Raises ValueError when no rate covers the day."""
+    _date(day, "day")
+    found = None
+    for date_from, percent in _sorted_rates(rates):
+        if date_from > day:
+            break
+        found = percent
+    if found is None:
+        raise ValueError(f"no interest rate is known for {day.isoformat()}")
+    return found
+
+
+def rates_for(profile, rates, due):
+    """The rates that apply to a debt of ``profile`` falling due on ``due``.
+
+    For the profiles whose rate is fixed for the life of the debt (UK), the rate in
+    force for the half year in which the debt fell due, for every day after it;
+    otherwise ``rates`` unchanged (each half year's rate applies to its own days).
+    """
+    _profile(profile)
+    _date(due, "due date")
+    if profile not in FIXED_FOR_LIFE:
+        return _sorted_rates(rates)
+    return [(due, rate_on(rates, due))]
+
+
+def statutory_interest(
+    principal, due, until, rates, compound_yearly=False, payments=()
+):
+    """Interest on ``principal`` from the day after ``due`` through ``until``.
+
+    Simple interest, actual days / 365 (leap years too), on the amount still unpaid
+    each day: a payment ``(date, amount)`` lowers the base from the day after its
+    date. A period that spans a rate change is split at the change. With
+    ``compound_yearly``, each full year's interest, the years counted from the day
+    after ``due``, is added to the base (BW 6:119 lid 2, 6:119a lid 3).
+    Returns the interest rounded half-up to cents; zero when ``until`` is on or
+    before ``due``.
+    """
+    principal = _money(principal, "principal")
+    _date(due, "due date")
+    _date(until, "end date")
+    paid = []
+    for entry in payments:
+        try:
+            pay_date, amount = entry
+        except (TypeError, ValueError) as error:
+            raise ValueError(
+                f"a payment must be a (date, amount) pair, not {entry!r}"
+            ) from error
+        paid.append((_date(pay_date, "a payment date"), _money(amount, "a payment")))
+    start = due + datetime.timedelta(days=1)
+    if until < start:
+        return Decimal("0.00")
+    rates = _sorted_rates(rates)
+    end = until + datetime.timedelta(days=1)  # exclusive
+
+    # Every day on which the base or the rate may change.
+    changes = {date_from for date_from, _ in rates if start < date_from < end}
+    changes.update(
+        pay_date + datetime.timedelta(days=1)
+        for pay_date, _ in paid
+        if start <= pay_date + datetime.timedelta(days=1) < end
+    )
+    anniversaries = set()
+    if compound_yearly:
+        year = 1
+        while (anniversary := _add_years(start, year)) < end:
+            anniversaries.add(anniversary)
+            year += 1
+        changes.update(anniversaries)
+    bounds = [start, *sorted(changes), end]
+
+    # Payments made on or before the due date lower the base from the start.
+    base = principal - sum(
+        (amount for pay_date, amount in paid if pay_date < start), Decimal(0)
+    )
+    total = Decimal(0)
+    this_year = Decimal(0)
+    for segment_start, segment_end in zip(bounds, bounds[1:], strict=False):
+        if segment_start in anniversaries:
+            base += this_year
+            this_year = Decimal(0)
+        base -= sum(
+            (
+                amount
+                for pay_date, amount in paid
+                if pay_date + datetime.timedelta(days=1) == segment_start
+                and segment_start != start
+            ),
+            Decimal(0),
+        )
+        base = max(base, Decimal(0))
+        days = (segment_end - segment_start).days
+        interest = base * rate_on(rates, segment_start) / 100 * days / DAYS_PER_YEAR
+        total += interest
+        this_year += interest
+    return _cents(total)
+
+
+def _wik(principal):
+    """Besluit vergoeding voor buitengerechtelijke incassokosten, art. 2: 15% of the
+    first 2,500; 10% of the next 2,500; 5% of the next 5,000; 1% of the next
+    190,000; 0.5% of the rest; at least EUR 40, at most EUR 6,775."""
+    brackets = (
+        (Decimal(2500), Decimal("0.15")),
+        (Decimal(2500), Decimal("0.10")),
+        (Decimal(5000), Decimal("0.05")),
+        (Decimal(190000), Decimal("0.01")),
+        (None, Decimal("0.005")),
+    )
+    rest = principal
+    cost = Decimal(0)
+    for size, share in brackets:
+        part = rest if size is None else min(rest, size)
+        cost += part * share
+        rest -= part
+        if rest <= 0:
+            break
+    return min(max(cost, Decimal(40)), Decimal(6775))
+
+
+def _be_consumer(principal):
+    """Code of Economic Law, Book XIX, art. XIX.4 (from 1 December 2023), the most a
+    creditor may claim from a consumer after the free first reminder: up to 150.00:
+    EUR 20; 150.01 to 500.00: EUR 30 plus 10% of the part above 150; above 500: EUR 65
+    plus 5% of the part above 500, at most EUR 2,000."""
+    if principal <= Decimal(150):
+        return Decimal(20)
+    if principal <= Decimal(500):
+        return Decimal(30) + (principal - Decimal(150)) * Decimal("0.10")
+    return min(
+        Decimal(65) + (principal - Decimal(500)) * Decimal("0.05"), Decimal(2000)
+    )
+
+
+def _uk(principal):
+    """Late Payment of Commercial Debts (Interest) Act 1998, s. 5A: GBP 40 under
+    1,000; 70 from 1,000 to 9,999.99; 100 from 10,000."""
+    if principal < Decimal(1000):
+        return Decimal(40)
+    if principal < Decimal(10000):
+        return Decimal(70)
+    return Decimal(100)
+
+
+_COMPENSATION = {
+    # Directive 2011/7/EU, art. 6: EUR 40 per invoice, due without a reminder.
+    "eu_b2b": lambda principal: Decimal(40),
+    # BW 6:96 lid 4-6 with the WIK scale (see _wik), business and consumer alike.
+    "nl_b2b": _wik,
+    "nl_b2c": _wik,
+    # Law of 2 August 2002, art. 6: EUR 40.
+    "be_b2b": lambda principal: Decimal(40),
+    "be_b2c": _be_consumer,
+    # Lag (1981:739) om ersättning för inkassokostnader m.m., 4 a §: SEK 450 from a
+    # business debtor; 2 § with förordning (1981:1057) 2 §: SEK 180 for a
+    # collection demand (inkassokrav) to a consumer.
+    "se_b2b": lambda principal: Decimal(450),
+    "se_b2c": lambda principal: Decimal(180),
+    # BGB § 288 Abs. 5: EUR 40 from a business debtor; nothing flat from a consumer.
+    "de_b2b": lambda principal: Decimal(40),
+    "de_b2c": lambda principal: Decimal(0),
+    "uk_b2b": _uk,
+}
+
+
+def compensation(profile, principal):
+    """The fixed recovery cost a creditor may charge for one unpaid invoice of
+    ``principal`` under ``profile``, in the profile's currency (PROFILE_CURRENCY),
+    scales, minimums and caps included. Charged once per invoice, never per
+    reminder. Nothing is owed on a principal of zero."""
+    _profile(profile)
+    principal = _money(principal, "principal")
+    if principal == 0:
+        return Decimal("0.00")
+    return _cents(_COMPENSATION[profile](principal))
+
+
+def _easter(year):
+    """Easter Sunday (Gregorian), by the anonymous Gregorian computus."""
+    a = year % 19
+    b, c = divmod(year, 100)
+    d, e = divmod(b, 4)
+    f = (b + 8) // 25
+    g = (b - f + 1) // 3
+    h = (19 * a + b - d - g + 15) % 30
+    i, k = divmod(c, 4)
+    m = (32 + 2 * e + 2 * i - h - k) % 7
+    n = (a + 11 * h + 22 * m) // 451
+    month, day = divmod(h + m - 7 * n + 114, 31)
+    return datetime.date(year, month, day + 1)
+
+
+def belgian_public_holidays(year):
+    """The ten legal public holidays of Belgium (Royal Decree of 18 April 1974)."""
+    easter = _easter(year)
+    day = datetime.timedelta(days=1)
+    return {
+        datetime.date(year, 1, 1),
+        easter + day,  # Easter Monday
+        datetime.date(year, 5, 1),
+        easter + 39 * day,  # Ascension Day
+        easter + 50 * day,  # Whit Monday
+        datetime.date(year, 7, 21),
+        datetime.date(year, 8, 15),
+        datetime.date(year, 11, 1),
+        datetime.date(year, 11, 11),
+        datetime.date(year, 12, 25),
+    }
+
+
+def _belgian_working_days_after(day, count):
+    """The ``count``-th Belgian working day (Monday to Friday, public holidays
+    excluded) after ``day``."""
+    current = day
+    while count:
+        current += datetime.timedelta(days=1)
+        if current.weekday() < 5 and current not in belgian_public_holidays(
+            current.year
+        ):
+            count -= 1
+    return current
+
+
+CHANNELS = ("email", "letter")
+
+
+def earliest_next_step(profile, sent, channel):
+    """The first date on which the next step (charging costs, a further notice) may
+    be taken after a notice sent on ``sent`` by ``channel`` ('email' or 'letter').
+
+    - be_b2c (Code of Economic Law, art. XIX.2): the reminder gives at least 14
+      calendar days, which begin on the third working day after a paper reminder is
+      sent, or on the day after an electronic one; the next step comes on the day
+      after the 14th day.
+    - nl_b2c (BW 6:96 lid 6, the "14-dagenbrief"): 14 days counted from the day
+      after the notice is received. An email is taken as received the day it is
+      sent; a letter, cautiously, two days after posting.
+    - every other profile: no statutory wait, the next day.
+    """
+    _profile(profile)
+    _date(sent, "sending date")
+    if channel not in CHANNELS:
+        raise ValueError(f"channel must be one of {CHANNELS}, not {channel!r}")
+    day = datetime.timedelta(days=1)
+    if profile == "be_b2c":
+        if channel == "letter":
+            first = _belgian_working_days_after(sent, 3)
+        else:
+            first = sent + day
+        return first + 14 * day
+    if profile == "nl_b2c":
+        received = sent + (2 * day if channel == "letter" else 0 * day)
+        return received + 15 * day
+    return sent + day

@@ -1,0 +1,301 @@
+"""Tests of tools/legal.py with hand-worked examples, loaded from its file path: no
+Odoo involved. Each expected figure is worked out in the comment above it."""
+
+import datetime
+import importlib.util
+import pathlib
+import subprocess
+import sys
+import unittest
+from decimal import Decimal
+
+LEGAL_PATH = pathlib.Path(__file__).resolve().parent.parent / "legal.py"
+
+
+def load(path):
+    spec = importlib.util.spec_from_file_location("dunning_legal_under_test", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+legal = load(LEGAL_PATH)
+D = datetime.date
+E = Decimal
+
+
+class TestStatutoryInterest(unittest.TestCase):
+    def test_split_at_rate_change(self):
+        # 15 days (16-30 June) at 10.15% and 14 days (1-14 July) at 10.40%:
+        # 1000 * .1015 * 15/365 = 4.1712 ; 1000 * .104 * 14/365 = 3.9890 ; 8.1603
+        rates = [(D(2026, 1, 1), "10.15"), (D(2026, 7, 1), "10.40")]
+        self.assertEqual(
+            legal.statutory_interest(1000, D(2026, 6, 15), D(2026, 7, 14), rates),
+            E("8.16"),
+        )
+
+    def test_leap_year_counts_366_days_over_365(self):
+        # 1 Jan - 31 Dec 2028 is 366 days: 10000 * .08 * 366/365 = 802.1918
+        self.assertEqual(
+            legal.statutory_interest(
+                10000, D(2027, 12, 31), D(2028, 12, 31), [(D(2027, 1, 1), 8)]
+            ),
+            E("802.19"),
+        )
+
+    def test_from_day_after_due_through_until_inclusive(self):
+        # One day: 36500 * .10 * 1/365 = 10.00
+        rates = [(D(2026, 1, 1), 10)]
+        self.assertEqual(
+            legal.statutory_interest(36500, D(2026, 3, 1), D(2026, 3, 2), rates),
+            E("10.00"),
+        )
+
+    def test_nothing_on_or_before_due(self):
+        rates = [(D(2026, 1, 1), 10)]
+        for until in (D(2026, 3, 1), D(2026, 2, 1)):
+            with self.subTest(until=until):
+                self.assertEqual(
+                    legal.statutory_interest(1000, D(2026, 3, 1), until, rates),
+                    E("0.00"),
+                )
+
+    def test_partial_payment_lowers_base_from_the_next_day(self):
+        # 1 Feb - 2 Mar (30 days) on 1000: 8.2192 ; 3-31 Mar (29 days) on 600:
+        # 4.7671 ; 12.9863
+        self.assertEqual(
+            legal.statutory_interest(
+                1000,
+                D(2026, 1, 31),
+                D(2026, 3, 31),
+                [(D(2026, 1, 1), 10)],
+                payments=[(D(2026, 3, 2), 400)],
+            ),
+            E("12.99"),
+        )
+
+    def test_payment_of_everything_stops_interest(self):
+        # 10 days on 3650 at 10%: 10.00, then nothing.
+        self.assertEqual(
+            legal.statutory_interest(
+                3650,
+                D(2026, 1, 31),
+                D(2026, 6, 30),
+                [(D(2026, 1, 1), 10)],
+                payments=[(D(2026, 2, 10), 3650)],
+            ),
+            E("10.00"),
+        )
+
+    def test_compound_yearly(self):
+        # Year 1, 1 Feb 2024 - 31 Jan 2025 (366 days): 1000 * .04 * 366/365 = 40.1096
+        # Year 2 on 1040.1096, 365 days: 41.6044 ; total 81.7140
+        rates = [(D(2023, 1, 1), 4)]
+        args = (1000, D(2024, 1, 31), D(2026, 1, 31), rates)
+        self.assertEqual(
+            legal.statutory_interest(*args, compound_yearly=True), E("81.71")
+        )
+        # Simple: 731 days: 80.1096
+        self.assertEqual(legal.statutory_interest(*args), E("80.11"))
+
+    def test_compound_only_after_a_full_year(self):
+        rates = [(D(2023, 1, 1), 4)]
+        args = (1000, D(2024, 1, 31), D(2025, 1, 31), rates)
+        self.assertEqual(
+            legal.statutory_interest(*args, compound_yearly=True),
+            legal.statutory_interest(*args),
+        )
+
+    def test_rounds_half_up_at_the_end(self):
+        # 73 * .05 * 1/365 = 0.01 exactly; 36.5 * .05 / 365 = 0.005 -> 0.01
+        rates = [(D(2026, 1, 1), 5)]
+        self.assertEqual(
+            legal.statutory_interest("36.5", D(2026, 3, 1), D(2026, 3, 2), rates),
+            E("0.01"),
+        )
+
+    def test_uk_rate_fixed_for_life_of_the_debt(self):
+        # Due 15 Nov 2025: the rate of the second half of 2025 (4.25 + 8 = 12.25)
+        # applies after the January change too. 120 days on 3650: 147.00
+        rates = [(D(2025, 7, 1), "12.25"), (D(2026, 1, 1), "11.75")]
+        fixed = legal.rates_for("uk_b2b", rates, D(2025, 11, 15))
+        self.assertEqual(fixed, [(D(2025, 11, 15), E("12.25"))])
+        self.assertEqual(
+            legal.statutory_interest(3650, D(2025, 11, 15), D(2026, 3, 15), fixed),
+            E("147.00"),
+        )
+        # Other profiles keep every half year's rate.
+        self.assertEqual(len(legal.rates_for("de_b2b", rates, D(2025, 11, 15))), 2)
+
+    def test_bad_input(self):
+        rates = [(D(2026, 1, 1), 10)]
+        due, until = D(2026, 3, 1), D(2026, 4, 1)
+        cases = [
+            ((-1, due, until, rates), "cannot be negative"),
+            (("abc", due, until, rates), "must be an amount"),
+            ((100, "2026-03-01", until, rates), "must be a date"),
+            ((100, due, until, [(D(2026, 1, 1), -2)]), "cannot be negative"),
+            ((100, due, until, [(D(2026, 1, 1), 250)]), "not plausible"),
+            ((100, due, until, [(D(2026, 3, 15), 10)]), "no interest rate is known"),
+            ((100, due, until, [("x",)]), "pair"),
+        ]
+        for args, message in cases:
+            with (
+                self.subTest(message=message),
+                self.assertRaisesRegex(ValueError, message),
+            ):
+                legal.statutory_interest(*args)
+        with self.assertRaisesRegex(ValueError, "cannot be negative"):
+            legal.statutory_interest(100, due, until, rates, payments=[(due, -5)])
+
+
+class TestCompensation(unittest.TestCase):
+    def assertCompensation(self, profile, cases):
+        for principal, expected in cases:
+            with self.subTest(profile=profile, principal=principal):
+                self.assertEqual(
+                    legal.compensation(profile, E(str(principal))), E(expected)
+                )
+
+    def test_flat_forty_euro(self):
+        for profile in ("eu_b2b", "be_b2b", "de_b2b"):
+            self.assertCompensation(profile, [("0.01", "40.00"), (1000000, "40.00")])
+
+    def test_nl_wik_scale_with_minimum_and_cap(self):
+        self.assertCompensation(
+            "nl_b2c",
+            [
+                (100, "40.00"),  # 15 -> minimum 40
+                ("266.66", "40.00"),  # 39.999 -> minimum
+                ("266.67", "40.00"),  # 40.0005 -> 40.00
+                (1000, "150.00"),
+                (2500, "375.00"),
+                (2600, "385.00"),  # 375 + 10% of 100
+                (5000, "625.00"),
+                (10000, "875.00"),  # 625 + 5% of 5000
+                (200000, "2775.00"),  # 875 + 1% of 190000
+                (1000000, "6775.00"),  # 2775 + 0.5% of 800000: exactly the cap
+                (2000000, "6775.00"),  # capped
+            ],
+        )
+        self.assertEqual(legal.compensation("nl_b2b", 2600), E("385.00"))
+
+    def test_be_consumer_scale_and_cap(self):
+        self.assertCompensation(
+            "be_b2c",
+            [
+                (150, "20.00"),
+                ("150.01", "30.00"),  # 30 + 0.001
+                (400, "55.00"),  # 30 + 10% of 250
+                (500, "65.00"),
+                ("500.01", "65.00"),
+                (1000, "90.00"),  # 65 + 5% of 500
+                (39200, "2000.00"),  # 65 + 1935: exactly the cap
+                (50000, "2000.00"),
+            ],
+        )
+
+    def test_sweden(self):
+        self.assertCompensation("se_b2b", [(10, "450.00")])
+        self.assertCompensation("se_b2c", [(10, "180.00")])
+
+    def test_germany_consumer_has_no_flat_amount(self):
+        self.assertCompensation("de_b2c", [(5000, "0.00")])
+
+    def test_uk_tiers(self):
+        self.assertCompensation(
+            "uk_b2b",
+            [
+                ("999.99", "40.00"),
+                (1000, "70.00"),
+                ("9999.99", "70.00"),
+                (10000, "100.00"),
+            ],
+        )
+
+    def test_nothing_on_nothing(self):
+        for profile in legal.PROFILES:
+            self.assertEqual(legal.compensation(profile, 0), E("0.00"))
+
+    def test_every_profile_has_a_currency(self):
+        self.assertEqual(set(legal.PROFILE_CURRENCY), set(legal.PROFILES))
+
+    def test_bad_input(self):
+        with self.assertRaisesRegex(ValueError, "unknown legal profile 'fr_b2b'"):
+            legal.compensation("fr_b2b", 100)
+        with self.assertRaisesRegex(ValueError, "cannot be negative"):
+            legal.compensation("nl_b2c", -100)
+
+
+class TestEarliestNextStep(unittest.TestCase):
+    def test_belgian_consumer_email(self):
+        # Sent Fri 6 Mar: the 14 days run 7-20 Mar, next step on 21 Mar.
+        self.assertEqual(
+            legal.earliest_next_step("be_b2c", D(2026, 3, 6), "email"), D(2026, 3, 21)
+        )
+
+    def test_belgian_consumer_letter_counts_working_days(self):
+        # Sent Fri 6 Mar: working days Mon 9, Tue 10, Wed 11; 14 days 11-24 Mar.
+        self.assertEqual(
+            legal.earliest_next_step("be_b2c", D(2026, 3, 6), "letter"),
+            D(2026, 3, 25),
+        )
+
+    def test_belgian_consumer_letter_skips_public_holidays(self):
+        # Sent Thu 2 Apr 2026: Fri 3 (1), Easter Monday 6 Apr is a holiday, Tue 7
+        # (2), Wed 8 (3); 14 days 8-21 Apr; next step 22 Apr.
+        self.assertEqual(
+            legal.earliest_next_step("be_b2c", D(2026, 4, 2), "letter"),
+            D(2026, 4, 22),
+        )
+
+    def test_belgian_holidays(self):
+        self.assertEqual(legal._easter(2026), D(2026, 4, 5))
+        self.assertEqual(legal._easter(2027), D(2027, 3, 28))
+        holidays = legal.belgian_public_holidays(2026)
+        self.assertEqual(len(holidays), 10)
+        self.assertIn(D(2026, 5, 14), holidays)  # Ascension
+        self.assertIn(D(2026, 5, 25), holidays)  # Whit Monday
+        self.assertIn(D(2026, 7, 21), holidays)
+
+    def test_dutch_fourteen_day_letter(self):
+        self.assertEqual(
+            legal.earliest_next_step("nl_b2c", D(2026, 3, 6), "email"), D(2026, 3, 21)
+        )
+        self.assertEqual(
+            legal.earliest_next_step("nl_b2c", D(2026, 3, 6), "letter"),
+            D(2026, 3, 23),
+        )
+
+    def test_business_profiles_wait_a_day(self):
+        for profile in ("eu_b2b", "nl_b2b", "be_b2b", "de_b2b", "uk_b2b", "se_b2c"):
+            self.assertEqual(
+                legal.earliest_next_step(profile, D(2026, 3, 6), "letter"),
+                D(2026, 3, 7),
+            )
+
+    def test_bad_input(self):
+        with self.assertRaisesRegex(ValueError, "channel must be one of"):
+            legal.earliest_next_step("be_b2c", D(2026, 3, 6), "fax")
+        with self.assertRaisesRegex(ValueError, "unknown legal profile"):
+            legal.earliest_next_step("xx", D(2026, 3, 6), "email")
+
+
+class TestStandalone(unittest.TestCase):
+    def test_loads_without_odoo(self):
+        code = (
+            "import sys, importlib.util, datetime\n"
+            "sys.modules['odoo'] = None\n"
+            "spec = importlib.util.spec_from_file_location("
+            f"'m', {str(LEGAL_PATH)!r})\n"
+            "m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)\n"
+            "print(m.compensation('uk_b2b', 5000))\n"
+        )
+        result = subprocess.run(
+            [sys.executable, "-I", "-c", code],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(result.stdout.strip(), "70.00")
