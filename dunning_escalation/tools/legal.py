@@ -12,6 +12,7 @@ in Odoo as ``dunning.interest.rate`` records an accountant extends every half ye
 """
 
 import datetime
+import itertools
 from decimal import ROUND_HALF_UP
 from decimal import Decimal
 from decimal import InvalidOperation
@@ -199,7 +200,7 @@ def statutory_interest(
     )
     total = Decimal(0)
     this_year = Decimal(0)
-    for segment_start, segment_end in zip(bounds, bounds[1:], strict=False):
+    for segment_start, segment_end in itertools.pairwise(bounds):
         if segment_start in anniversaries:
             base += this_year
             this_year = Decimal(0)
