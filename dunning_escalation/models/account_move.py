@@ -1,13 +1,15 @@
+import datetime
 import logging
 import uuid
 from collections import defaultdict
 from typing import NamedTuple
 
-from odoo import api, fields, models, modules
+from odoo import Command, api, fields, models, modules
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from ..tools import ladder
+from ..tools import legal
 
 _logger = logging.getLogger(__name__)
 
@@ -21,6 +23,7 @@ DUNNING_STATE_FIELDS = {
     "dunning_block_note",
     "dunning_handed_off",
 }
+ONE_DAY = datetime.timedelta(days=1)
 # Partners (customers) handled per transaction by the scheduled job.
 PARTNER_BATCH = 200
 
@@ -115,12 +118,14 @@ class AccountMove(models.Model):
 
     @api.depends(
         "move_type",
+        "dunning_origin_id",
         "company_id.dunning_policy_id",
         "partner_id.commercial_partner_id.dunning_policy_id",
     )
     def _compute_dunning_policy_id(self):
         for move in self:
-            if move.move_type not in DUNNED_MOVE_TYPES:
+            # Charge invoices are reminded with the invoice they charge for.
+            if move.move_type not in DUNNED_MOVE_TYPES or move.dunning_origin_id:
                 move.dunning_policy_id = False
                 continue
             partner = move.partner_id.commercial_partner_id.with_company(
@@ -485,6 +490,13 @@ class AccountMove(models.Model):
             )._dunning_handoff(today, level=level)
         activities = [d for d in moving if d.level.activity_type_id]
         self._dunning_schedule_activities(activities, today)
+        charging = [
+            d
+            for d in moving
+            if (d.move.id in sent or not _needs_mail(d)) and d.level._charges()
+        ]
+        for decision in charging:
+            decision.move._dunning_charge(decision.level, today)
         # The level moves once its message is queued (or when it has none).
         by_level = defaultdict(list)
         for decision in moving:
@@ -618,7 +630,8 @@ class AccountMove(models.Model):
             ],
             order="invoice_date_due, id",
         )
-        return overdue | self.browse([d.move.id for d in group])
+        listed = overdue | self.browse([d.move.id for d in group])
+        return listed | listed._dunning_open_charges()
 
     def _dunning_recipient(self):
         """Who receives the reminders of this invoice: the customer's dunning contact
@@ -665,6 +678,13 @@ class AccountMove(models.Model):
         )
         return message, False
 
+    def _dunning_open_charges(self):
+        """The posted, unpaid charge invoices of self."""
+        return self.dunning_fee_move_ids.filtered(
+            lambda fee: fee.state == "posted"
+            and fee.payment_state in ("not_paid", "partial")
+        )
+
     def dunning_statement_moves(self):
         """Invoices listed in the reminder being rendered for self (templates call
         this): the batch of the run, else every overdue open invoice of the customer.
@@ -697,6 +717,334 @@ class AccountMove(models.Model):
         """The portal page where the customer sees and pays this invoice."""
         self.ensure_one()
         return self.get_base_url() + self.get_portal_url()
+
+    # ------------------------------------------------------------------
+    # Business methods: charges (late fees, compensation, interest)
+    # ------------------------------------------------------------------
+
+    def _dunning_legal_profile(self):
+        self.ensure_one()
+        return self.dunning_policy_id._legal_profile_for(self.commercial_partner_id)
+
+    def _dunning_payments(self):
+        """(date, amount in the invoice's currency) of what settled self so far:
+        payments, credit notes and other reconciled credits."""
+        self.ensure_one()
+        partials = self.line_ids.filtered(
+            lambda line: line.display_type == "payment_term"
+        ).matched_credit_ids
+        return [(p.max_date, p.debit_amount_currency) for p in partials]
+
+    def _dunning_charged(self):
+        """What was charged on self before and not waived: whether compensation
+        was, and the last day interest was charged for."""
+        self.ensure_one()
+        lines = self.dunning_fee_move_ids.filtered(
+            lambda fee: fee.state == "posted" and fee.payment_state != "reversed"
+        ).invoice_line_ids
+        compensated = any(line.dunning_charge_type == "compensation" for line in lines)
+        until = max(
+            (
+                line.dunning_interest_until
+                for line in lines
+                if line.dunning_charge_type == "interest"
+            ),
+            default=None,
+        )
+        return compensated, until
+
+    def _dunning_to_currency(self, amount, currency, date):
+        """``amount`` (Decimal or float) in ``currency`` converted to self's
+        currency at the company's rate on ``date``."""
+        self.ensure_one()
+        return currency._convert(
+            float(amount), self.currency_id, self.company_id, date, round=True
+        )
+
+    def _dunning_consumer_wait(self, profile, level, today):
+        """Why a consumer may not be charged yet (the legal waiting period after the
+        notice that announced the costs), or False."""
+        self.ensure_one()
+        _ = self.env._
+        if profile not in ("be_b2c", "nl_b2c"):
+            return False
+        notices = self.dunning_event_ids.filtered(
+            lambda e: e.kind in ("email", "letter")
+            and e.state == "done"
+            and e.level_id
+            and e.level_id != level
+            and e.date < today
+        ).sorted("date")
+        if not notices:
+            return _(
+                "Not charged: a consumer (%s) may be charged only after a notice "
+                "announcing the costs, and none was sent yet.",
+                profile,
+            )
+        notice = notices[0]
+        channel = "letter" if notice.kind == "letter" else "email"
+        earliest = legal.earliest_next_step(profile, notice.date, channel)
+        if earliest > today:
+            return _(
+                "Not charged: the consumer's waiting period after the notice of "
+                "%(sent)s runs until %(last)s (%(profile)s).",
+                sent=notice.date,
+                last=fields.Date.subtract(earliest, days=1),
+                profile=profile,
+            )
+        return False
+
+    def _dunning_charge_lines(self, level, today):
+        """The charges ``level`` makes on self today: a list of invoice line values
+        (in self's currency), and the reason when the law refuses them."""
+        self.ensure_one()
+        _ = self.env._
+        currency = self.currency_id
+        profile = self._dunning_legal_profile()
+        lines = []
+
+        def line(kind, label, amount, until=False):
+            amount = currency.round(amount)
+            if currency.compare_amounts(amount, 0) > 0:
+                lines.append(
+                    {
+                        "dunning_charge_type": kind,
+                        "name": label,
+                        "price_unit": amount,
+                        "dunning_interest_until": until,
+                    }
+                )
+
+        legal_charges = level.charge_compensation or level.apply_interest
+        refusal = (
+            legal_charges
+            and profile
+            and self._dunning_consumer_wait(profile, level, today)
+        )
+        if refusal:
+            legal_charges = False
+        if level.fee_fixed:
+            line(
+                "fee",
+                _("Late fee (%s)", level.name),
+                self._dunning_to_currency(
+                    level.fee_fixed, self.company_id.currency_id, today
+                ),
+            )
+        if level.fee_percent:
+            line(
+                "fee",
+                _(
+                    "Late fee: %(percent)s%% of %(amount)s due (%(level)s)",
+                    percent=level.fee_percent,
+                    amount=currency.format(self.amount_residual),
+                    level=level.name,
+                ),
+                self.amount_residual * level.fee_percent / 100,
+            )
+        compensated, interest_until = self._dunning_charged()
+        if legal_charges and profile and level.charge_compensation and not compensated:
+            law_currency = (
+                self.env["res.currency"]
+                .with_context(active_test=False)
+                .search([("name", "=", legal.PROFILE_CURRENCY[profile])], limit=1)
+            )
+            # The scale applies to what is still unpaid, in the law's currency.
+            unpaid = currency._convert(
+                self.amount_residual, law_currency, self.company_id, today
+            )
+            fixed = legal.compensation(profile, round(unpaid, 2))
+            line(
+                "compensation",
+                _(
+                    "Recovery compensation on %(invoice)s (%(profile)s): "
+                    "%(amount)s %(currency)s",
+                    invoice=self.name,
+                    profile=profile,
+                    amount=fixed,
+                    currency=law_currency.name,
+                ),
+                self._dunning_to_currency(fixed, law_currency, today),
+            )
+        if legal_charges and profile and level.apply_interest:
+            line_vals = self._dunning_interest_line(profile, interest_until, today)
+            if line_vals:
+                line("interest", *line_vals)
+        return lines, refusal
+
+    def _dunning_interest_line(self, profile, charged_until, today):
+        """(label, amount, until) of the interest not yet charged, or None."""
+        self.ensure_one()
+        _ = self.env._
+        due = self.invoice_date_due
+        start = max(due, charged_until) if charged_until else due
+        if today <= start:
+            return None
+        rates = legal.rates_for(
+            profile, self.env["dunning.interest.rate"]._rates(profile), due
+        )
+        payments = self._dunning_payments()
+        compound = profile in legal.COMPOUND_YEARLY
+
+        def interest(until):
+            return legal.statutory_interest(
+                self.amount_total, due, until, rates, compound, payments
+            )
+
+        amount = interest(today) - (interest(start) if start > due else 0)
+        used = sorted(
+            {str(legal.rate_on(rates, start + ONE_DAY))}
+            | {
+                str(percent)
+                for date_from, percent in rates
+                if start < date_from <= today
+            }
+        )
+        label = _(
+            "Interest on %(invoice)s (%(principal)s) from %(first)s to %(last)s, "
+            "%(days)s days at %(rates)s%% a year (%(profile)s)",
+            invoice=self.name,
+            principal=self.currency_id.format(self.amount_total),
+            first=start + ONE_DAY,
+            last=today,
+            days=(today - start).days,
+            rates=" / ".join(used),
+            profile=profile,
+        )
+        return label, float(amount), today
+
+    def _dunning_charge(self, level, today):
+        """Book what ``level`` charges on self as a posted customer invoice linked
+        to it, and record fee and interest events."""
+        self.ensure_one()
+        _ = self.env._
+        Event = self.env["dunning.event"].sudo()
+        done = self._dunning_done_steps()
+        if (self.id, level.id, "fee") in done or (
+            self.id,
+            level.id,
+            "interest",
+        ) in done:
+            return self.browse()
+        try:
+            lines, refusal = self._dunning_charge_lines(level, today)
+        except ValueError as error:
+            lines, refusal = [], _("Not charged: %s", error)
+        base = {
+            "move_id": self.id,
+            "partner_id": self.commercial_partner_id.id,
+            "level_id": level.id,
+            "date": today,
+        }
+        if refusal:
+            Event.create(
+                {**base, "kind": "fee", "state": "cancelled", "reason": refusal}
+            )
+        if not lines:
+            return self.browse()
+        company = self.company_id
+        income = self.journal_id.default_account_id
+        fee_account = company.dunning_fee_account_id or income
+        interest_account = company.dunning_interest_account_id or fee_account
+        taxes = company.dunning_fee_tax_ids
+        invoice_lines = [
+            Command.create(
+                {
+                    **vals,
+                    "quantity": 1,
+                    "account_id": (
+                        interest_account
+                        if vals["dunning_charge_type"] == "interest"
+                        else fee_account
+                    ).id,
+                    "tax_ids": [
+                        Command.set(
+                            []
+                            if vals["dunning_charge_type"] == "interest"
+                            else taxes.ids
+                        )
+                    ],
+                }
+            )
+            for vals in lines
+        ]
+        fee_move = (
+            self.env["account.move"]
+            .sudo()
+            .with_company(company)
+            .create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": self.partner_id.id,
+                    "currency_id": self.currency_id.id,
+                    "journal_id": self.journal_id.id,
+                    "invoice_date": today,
+                    "invoice_date_due": today,
+                    "invoice_payment_term_id": False,
+                    "dunning_origin_id": self.id,
+                    "ref": _("Late-payment charges on %s", self.name),
+                    "invoice_line_ids": invoice_lines,
+                }
+            )
+        )
+        fee_move.action_post()
+        for kind in ("fee", "interest"):
+            kinds = ("fee", "compensation") if kind == "fee" else ("interest",)
+            charged = [vals for vals in lines if vals["dunning_charge_type"] in kinds]
+            if charged:
+                Event.create(
+                    {
+                        **base,
+                        "kind": kind,
+                        "amount": sum(vals["price_unit"] for vals in charged),
+                        "fee_move_id": fee_move.id,
+                        "reason": "; ".join(vals["name"] for vals in charged),
+                    }
+                )
+        return fee_move
+
+    def _dunning_waive(self, reason):
+        """Cancel the charge invoices of self with credit notes that reverse them."""
+        _ = self.env._
+        fees = self.filtered(
+            lambda fee: fee.dunning_origin_id
+            and fee.state == "posted"
+            and fee.payment_state not in ("reversed", "paid", "in_payment")
+        )
+        if not fees:
+            raise UserError(_("There is no open late-payment charge to waive here."))
+        today = self._dunning_today()
+        reversals = fees._reverse_moves(
+            [
+                {
+                    "ref": _(
+                        "Waived: %(fee)s (%(reason)s)", fee=fee.name, reason=reason
+                    ),
+                    "invoice_date": today,
+                    "date": today,
+                }
+                for fee in fees
+            ],
+            cancel=True,
+        )
+        events = (
+            self.env["dunning.event"]
+            .sudo()
+            .search([("fee_move_id", "in", fees.ids), ("state", "=", "done")])
+        )
+        for event in events:
+            event.write(
+                {
+                    "state": "cancelled",
+                    "reason": _(
+                        "%(reason)s. Waived by %(user)s: %(why)s",
+                        reason=event.reason,
+                        user=self.env.user.name,
+                        why=reason,
+                    ),
+                }
+            )
+        return reversals
 
     @api.model
     def _dunning_schedule_activities(self, decisions, today):

@@ -53,6 +53,12 @@ class DunningEvent(models.Model):
     mail_message_id = fields.Many2one(
         "mail.message", string="Message", ondelete="set null"
     )
+    fee_move_id = fields.Many2one(
+        "account.move",
+        string="Charge Invoice",
+        ondelete="set null",
+        help="The invoice that booked this fee or interest.",
+    )
 
     _step_once = models.UniqueIndex(
         f"(move_id, level_id, kind) WHERE kind IN {STEP_KINDS}",

@@ -43,11 +43,30 @@ class DunningLevel(models.Model):
     )
     fee_fixed = fields.Monetary(string="Fixed Fee", currency_field="currency_id")
     fee_percent = fields.Float(string="Fee (%)", digits=(16, 4))
-    apply_interest = fields.Boolean(string="Charge Interest")
+    apply_interest = fields.Boolean(
+        string="Charge Interest",
+        help="Charge the statutory interest of the legal profile up to the day of "
+        "this step, for the days not charged before.",
+    )
+    charge_compensation = fields.Boolean(
+        string="Charge Recovery Compensation",
+        help="Charge the fixed recovery compensation of the legal profile; it is "
+        "charged once per invoice, at the first level that asks for it.",
+    )
     handoff = fields.Boolean(
         string="Hand Off to Agency",
         help="At this level the case is handed over to the collection agency.",
     )
+
+    def _charges(self):
+        """Whether this level charges the customer anything."""
+        self.ensure_one()
+        return bool(
+            self.fee_fixed
+            or self.fee_percent
+            or self.charge_compensation
+            or self.apply_interest
+        )
 
     def _has_action(self):
         self.ensure_one()
@@ -59,6 +78,7 @@ class DunningLevel(models.Model):
             or self.fee_fixed
             or self.fee_percent
             or self.apply_interest
+            or self.charge_compensation
             or self.handoff
         )
 
@@ -74,6 +94,7 @@ class DunningLevel(models.Model):
         "fee_fixed",
         "fee_percent",
         "apply_interest",
+        "charge_compensation",
         "handoff",
     )
     def _check_level(self):

@@ -16,6 +16,15 @@ LEGAL_PROFILES = [
     ("uk_b2b", "United Kingdom, business (Late Payment Act 1998)"),
 ]
 
+# By the customer's country, and whether it is a company (business) or a person.
+PROFILE_BY_COUNTRY = {
+    "NL": ("nl_b2b", "nl_b2c"),
+    "BE": ("be_b2b", "be_b2c"),
+    "SE": ("se_b2b", "se_b2c"),
+    "DE": ("de_b2b", "de_b2c"),
+    "GB": ("uk_b2b", False),
+}
+
 
 class DunningPolicy(models.Model):
     _name = "dunning.policy"
@@ -38,10 +47,12 @@ class DunningPolicy(models.Model):
     )
     level_count = fields.Integer(compute="_compute_level_count")
     legal_profile = fields.Selection(
-        LEGAL_PROFILES,
+        [("by_customer", "By the customer's country and kind"), *LEGAL_PROFILES],
         help="The late-payment law whose interest rates, compensation and waiting "
-        "periods apply to the invoices of this policy. Leave empty to charge only the "
-        "fees set on the levels.",
+        "periods apply to the invoices of this policy. 'By the customer' picks the "
+        "profile of the customer's country, business (a company) or consumer; other "
+        "EU businesses get the EU directive. A customer may override it. Leave "
+        "empty to charge only the fees set on the levels.",
     )
     min_amount = fields.Monetary(
         string="Minimum Overdue Amount",
@@ -113,6 +124,23 @@ class DunningPolicy(models.Model):
                         "The grace days of policy %s cannot be negative.", policy.name
                     )
                 )
+
+    def _legal_profile_for(self, partner):
+        """The legal profile for ``partner`` (a commercial partner) under self."""
+        self.ensure_one()
+        override = partner.with_company(self.company_id).dunning_legal_profile
+        if override:
+            return False if override == "none" else override
+        if self.legal_profile != "by_customer":
+            return self.legal_profile or False
+        country = partner.country_id
+        business = partner.is_company
+        if country.code in PROFILE_BY_COUNTRY:
+            return PROFILE_BY_COUNTRY[country.code][0 if business else 1]
+        europe = self.env.ref("base.europe", raise_if_not_found=False)
+        if business and europe and country in europe.country_ids:
+            return "eu_b2b"
+        return False
 
     def _steps(self):
         """The active levels of the policy as a ladder for tools.ladder."""

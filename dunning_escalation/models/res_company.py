@@ -12,6 +12,30 @@ class ResCompany(models.Model):
         help="The policy of every customer invoice whose customer has none of its own.",
     )
 
+    dunning_fee_account_id = fields.Many2one(
+        "account.account",
+        string="Late Fee Account",
+        check_company=True,
+        domain="[('account_type', 'in', ('income', 'income_other'))]",
+        help="Income account of late fees and recovery compensation; empty: the "
+        "invoice journal's default income account.",
+    )
+    dunning_interest_account_id = fields.Many2one(
+        "account.account",
+        string="Late Interest Account",
+        check_company=True,
+        domain="[('account_type', 'in', ('income', 'income_other'))]",
+        help="Income account of statutory interest; empty: as the late fees.",
+    )
+    dunning_fee_tax_ids = fields.Many2many(
+        "account.tax",
+        string="Taxes on Late Fees",
+        check_company=True,
+        domain="[('type_tax_use', '=', 'sale')]",
+        help="Taxes added to late fees and compensation (none by default: they are "
+        "damages, outside the scope of VAT in most countries).",
+    )
+
     @api.constrains("dunning_policy_id")
     def _check_dunning_policy_company(self):
         for company in self:
@@ -66,14 +90,16 @@ class ResCompany(models.Model):
                 ),
                 level(10, _("Reminder"), 3, mail_template_id=template("level_1")),
                 level(20, _("Firm reminder"), 7, mail_template_id=template("level_2")),
+                level(30, _("Final notice"), 14, mail_template_id=template("level_3")),
+                # The agency claims compensation and interest: book them first.
                 level(
+                    40,
+                    _("Collection agency"),
                     30,
-                    _("Final notice"),
-                    14,
-                    mail_template_id=template("level_3"),
+                    handoff=True,
+                    charge_compensation=True,
                     apply_interest=True,
                 ),
-                level(40, _("Collection agency"), 30, handoff=True),
             ],
         }
 

@@ -8,3 +8,12 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.dunning_policy_id",
         readonly=False,
     )
+    dunning_fee_account_id = fields.Many2one(
+        related="company_id.dunning_fee_account_id", readonly=False
+    )
+    dunning_interest_account_id = fields.Many2one(
+        related="company_id.dunning_interest_account_id", readonly=False
+    )
+    dunning_fee_tax_ids = fields.Many2many(
+        related="company_id.dunning_fee_tax_ids", readonly=False
+    )

@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from .dunning_policy import LEGAL_PROFILES
+
 
 class ResPartner(models.Model):
     _inherit = "res.partner"
@@ -11,6 +13,13 @@ class ResPartner(models.Model):
         company_dependent=True,
         help="The dunning policy of this customer's invoices; empty: the company's "
         "default policy.",
+    )
+    dunning_legal_profile = fields.Selection(
+        [("none", "None (no statutory charges)"), *LEGAL_PROFILES],
+        string="Late-Payment Law",
+        company_dependent=True,
+        help="Overrides the legal profile the dunning policy would pick for this "
+        "customer.",
     )
     dunning_excluded = fields.Boolean(
         string="Exclude from Dunning",

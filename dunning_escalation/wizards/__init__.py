@@ -1,2 +1,3 @@
 from . import dunning_block_wizard
 from . import dunning_run_wizard
+from . import dunning_waive_wizard
