@@ -694,7 +694,7 @@ class AccountMove(models.Model):
             return self.browse(ids).sorted(lambda m: (m.invoice_date_due, m.id))
         self.ensure_one()
         today = self._dunning_today()
-        return (
+        overdue = (
             self.search(
                 [
                     *self._dunning_candidate_domain(self.company_id),
@@ -705,6 +705,7 @@ class AccountMove(models.Model):
             )
             or self
         )
+        return overdue | overdue._dunning_open_charges()
 
     def dunning_days_late(self):
         """Days between the due date and the date of the run (templates)."""
@@ -736,11 +737,12 @@ class AccountMove(models.Model):
         return [(p.max_date, p.debit_amount_currency) for p in partials]
 
     def _dunning_charged(self):
-        """What was charged on self before and not waived: whether compensation
-        was, and the last day interest was charged for."""
+        """What was charged on self before, waived or not (a waived charge is
+        forgiven, not charged again): whether compensation was, and the last day
+        interest was charged for."""
         self.ensure_one()
         lines = self.dunning_fee_move_ids.filtered(
-            lambda fee: fee.state == "posted" and fee.payment_state != "reversed"
+            lambda fee: fee.state == "posted"
         ).invoice_line_ids
         compensated = any(line.dunning_charge_type == "compensation" for line in lines)
         until = max(
@@ -796,7 +798,7 @@ class AccountMove(models.Model):
 
     def _dunning_charge_lines(self, level, today):
         """The charges ``level`` makes on self today: a list of invoice line values
-        (in self's currency), and the reason when the law refuses them."""
+        (in self's currency), and {event kind: reason} of what the law refuses."""
         self.ensure_one()
         _ = self.env._
         currency = self.currency_id
@@ -815,14 +817,17 @@ class AccountMove(models.Model):
                     }
                 )
 
-        legal_charges = level.charge_compensation or level.apply_interest
-        refusal = (
-            legal_charges
-            and profile
-            and self._dunning_consumer_wait(profile, level, today)
+        refusals = {}
+        legal_charges = bool(profile) and (
+            level.charge_compensation or level.apply_interest
         )
-        if refusal:
+        wait = legal_charges and self._dunning_consumer_wait(profile, level, today)
+        if wait:
             legal_charges = False
+            if level.charge_compensation:
+                refusals["fee"] = wait
+            if level.apply_interest:
+                refusals["interest"] = wait
         if level.fee_fixed:
             line(
                 "fee",
@@ -843,7 +848,7 @@ class AccountMove(models.Model):
                 self.amount_residual * level.fee_percent / 100,
             )
         compensated, interest_until = self._dunning_charged()
-        if legal_charges and profile and level.charge_compensation and not compensated:
+        if legal_charges and level.charge_compensation and not compensated:
             law_currency = (
                 self.env["res.currency"]
                 .with_context(active_test=False)
@@ -866,11 +871,15 @@ class AccountMove(models.Model):
                 ),
                 self._dunning_to_currency(fixed, law_currency, today),
             )
-        if legal_charges and profile and level.apply_interest:
-            line_vals = self._dunning_interest_line(profile, interest_until, today)
+        if legal_charges and level.apply_interest:
+            try:
+                line_vals = self._dunning_interest_line(profile, interest_until, today)
+            except ValueError as error:  # no rate known for the period
+                refusals["interest"] = _("Interest not charged: %s", error)
+                line_vals = None
             if line_vals:
                 line("interest", *line_vals)
-        return lines, refusal
+        return lines, refusals
 
     def _dunning_interest_line(self, profile, charged_until, today):
         """(label, amount, until) of the interest not yet charged, or None."""
@@ -926,20 +935,24 @@ class AccountMove(models.Model):
             "interest",
         ) in done:
             return self.browse()
-        try:
-            lines, refusal = self._dunning_charge_lines(level, today)
-        except ValueError as error:
-            lines, refusal = [], _("Not charged: %s", error)
+        lines, refusals = self._dunning_charge_lines(level, today)
         base = {
             "move_id": self.id,
             "partner_id": self.commercial_partner_id.id,
             "level_id": level.id,
             "date": today,
         }
-        if refusal:
-            Event.create(
-                {**base, "kind": "fee", "state": "cancelled", "reason": refusal}
-            )
+        charged_kinds = {
+            "interest" if vals["dunning_charge_type"] == "interest" else "fee"
+            for vals in lines
+        }
+        Event.create(
+            [
+                {**base, "kind": kind, "state": "cancelled", "reason": reason}
+                for kind, reason in refusals.items()
+                if kind not in charged_kinds
+            ]
+        )
         if not lines:
             return self.browse()
         company = self.company_id
@@ -998,7 +1011,10 @@ class AccountMove(models.Model):
                         "kind": kind,
                         "amount": sum(vals["price_unit"] for vals in charged),
                         "fee_move_id": fee_move.id,
-                        "reason": "; ".join(vals["name"] for vals in charged),
+                        "reason": "; ".join(
+                            [vals["name"] for vals in charged]
+                            + ([refusals[kind]] if kind in refusals else [])
+                        ),
                     }
                 )
         return fee_move

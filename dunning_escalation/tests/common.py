@@ -32,7 +32,15 @@ class DunningCase(AccountTestInvoicingCommon):
         )
 
     @classmethod
-    def _invoice(cls, due, amount=100.0, partner=None, company=None, move_type=None):
+    def _invoice(
+        cls,
+        due,
+        amount=100.0,
+        partner=None,
+        company=None,
+        move_type=None,
+        currency=None,
+    ):
         """A posted customer invoice of ``amount`` due on ``due`` (a date or ISO
         string), invoiced 30 days before."""
         due = fields.Date.to_date(due)
@@ -46,6 +54,7 @@ class DunningCase(AccountTestInvoicingCommon):
                     "partner_id": (partner or cls.customer).id,
                     "invoice_date": fields.Date.subtract(due, days=30),
                     "invoice_date_due": due,
+                    "currency_id": (currency or company.currency_id).id,
                     "invoice_line_ids": [
                         Command.create(
                             {"name": "Goods", "price_unit": amount, "tax_ids": []}
