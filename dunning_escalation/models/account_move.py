@@ -1019,8 +1019,9 @@ class AccountMove(models.Model):
                 )
         return fee_move
 
-    def _dunning_waive(self, reason):
-        """Cancel the charge invoices of self with credit notes that reverse them."""
+    def _dunning_waive(self, reason, kinds=None):
+        """Cancel the charge invoices of self with credit notes that reverse them;
+        with ``kinds`` (a set of charge types), only the lines of those kinds."""
         _ = self.env._
         fees = self.filtered(
             lambda fee: fee.dunning_origin_id
@@ -1030,23 +1031,32 @@ class AccountMove(models.Model):
         if not fees:
             raise UserError(_("There is no open late-payment charge to waive here."))
         today = self._dunning_today()
-        reversals = fees._reverse_moves(
-            [
-                {
-                    "ref": _(
-                        "Waived: %(fee)s (%(reason)s)", fee=fee.name, reason=reason
-                    ),
-                    "invoice_date": today,
-                    "date": today,
-                }
-                for fee in fees
-            ],
-            cancel=True,
-        )
+        kinds = set(kinds or ("fee", "compensation", "interest"))
+        credit_notes = self.browse()
+        for fee in fees:
+            lines = fee.invoice_line_ids.filtered(
+                lambda line: line.dunning_charge_type in kinds
+            )
+            if not lines:
+                continue
+            ref = _("Waived: %(fee)s (%(reason)s)", fee=fee.name, reason=reason)
+            if lines == fee.invoice_line_ids:
+                credit_notes |= fee._reverse_moves(
+                    [{"ref": ref, "invoice_date": today, "date": today}], cancel=True
+                )
+            else:
+                credit_notes |= fee._dunning_partial_credit_note(lines, ref, today)
+        event_kinds = {"interest" if kind == "interest" else "fee" for kind in kinds}
         events = (
             self.env["dunning.event"]
             .sudo()
-            .search([("fee_move_id", "in", fees.ids), ("state", "=", "done")])
+            .search(
+                [
+                    ("fee_move_id", "in", fees.ids),
+                    ("state", "=", "done"),
+                    ("kind", "in", list(event_kinds)),
+                ]
+            )
         )
         for event in events:
             event.write(
@@ -1060,7 +1070,70 @@ class AccountMove(models.Model):
                     ),
                 }
             )
-        return reversals
+        return credit_notes
+
+    def _dunning_partial_credit_note(self, lines, ref, today):
+        """A posted credit note for ``lines`` of the charge invoice self, reconciled
+        with it."""
+        self.ensure_one()
+        credit_note = (
+            self.env["account.move"]
+            .sudo()
+            .create(
+                {
+                    "move_type": "out_refund",
+                    "partner_id": self.partner_id.id,
+                    "currency_id": self.currency_id.id,
+                    "journal_id": self.journal_id.id,
+                    "invoice_date": today,
+                    "date": today,
+                    "ref": ref,
+                    "reversed_entry_id": self.id,
+                    "invoice_line_ids": [
+                        Command.create(
+                            {
+                                "name": line.name,
+                                "quantity": line.quantity,
+                                "price_unit": line.price_unit,
+                                "account_id": line.account_id.id,
+                                "tax_ids": [Command.set(line.tax_ids.ids)],
+                                "dunning_charge_type": line.dunning_charge_type,
+                            }
+                        )
+                        for line in lines
+                    ],
+                }
+            )
+        )
+        credit_note.action_post()
+        (self.line_ids | credit_note.line_ids).filtered(
+            lambda line: line.display_type == "payment_term" and not line.reconciled
+        ).reconcile()
+        return credit_note
+
+    def _dunning_auto_waive_interest(self):
+        """Waive the interest charged on self when the policy forgives it for an
+        invoice paid in full within its days after the step that charged it."""
+        self.ensure_one()
+        days = self.dunning_policy_id.waive_interest_days
+        payments = self._dunning_payments()
+        if days <= 0 or not payments:
+            return
+        paid_on = max(date for date, _amount in payments)
+        for fee in self.dunning_fee_move_ids:
+            charged_interest = any(
+                line.dunning_charge_type == "interest" for line in fee.invoice_line_ids
+            )
+            if (
+                charged_interest
+                and fee.state == "posted"
+                and fee.payment_state in ("not_paid", "partial")
+                and (paid_on - fee.invoice_date).days <= days
+            ):
+                fee._dunning_waive(
+                    self.env._("paid in full within %s days of the notice", days),
+                    kinds={"interest"},
+                )
 
     @api.model
     def _dunning_schedule_activities(self, decisions, today):
@@ -1264,6 +1337,7 @@ class AccountMove(models.Model):
                 )
                 if error:
                     reason = f"{reason}; {error}"
+            move._dunning_auto_waive_interest()
             Event.create(
                 {
                     "move_id": move.id,

@@ -91,6 +91,12 @@ class DunningPolicy(models.Model):
         string="Send From",
         help="Address the reminders are sent from; empty: the company's email.",
     )
+    waive_interest_days = fields.Integer(
+        string="Waive Interest if Paid Within (days)",
+        help="When an invoice is paid in full within this many days of the step that "
+        "charged interest on it, that interest is waived with a credit note "
+        "(0: never).",
+    )
     thankyou_template_id = fields.Many2one(
         "mail.template",
         string="Thank-you Email",

@@ -183,6 +183,37 @@ class TestDunningCharges(DunningCase):
         )
         self.assertEqual(fees[1].amount_total, 4.45)
 
+    def test_interest_waived_when_paid_soon_after_the_notice(self):
+        self.policy.waive_interest_days = 10
+        invoice = self._invoice("2026-01-31", 1000.0, currency=self.eur)
+        fees = self._ladder(invoice, ["2026-02-14"])
+        self.assertEqual(fees.amount_total, 153.89)
+        self._register_payment(
+            invoice, payment_date="2026-02-20", currency_id=self.eur.id
+        )
+        self._run("2026-02-21")
+        credit_note = fees.reversal_move_ids
+        self.assertRecordValues(
+            credit_note,
+            [{"move_type": "out_refund", "state": "posted", "amount_total": 3.89}],
+        )
+        self.assertEqual(credit_note.invoice_line_ids.dunning_charge_type, "interest")
+        self.assertEqual(fees.payment_state, "partial")
+        self.assertEqual(fees.amount_residual, 150.0, "the compensation stays due")
+        events = {e.kind: e.state for e in self._events(invoice) if e.fee_move_id}
+        self.assertEqual(events, {"fee": "done", "interest": "cancelled"})
+
+    def test_interest_kept_when_paid_late(self):
+        self.policy.waive_interest_days = 3
+        invoice = self._invoice("2026-01-31", 1000.0, currency=self.eur)
+        fees = self._ladder(invoice, ["2026-02-14"])
+        self._register_payment(
+            invoice, payment_date="2026-02-20", currency_id=self.eur.id
+        )
+        self._run("2026-02-21")
+        self.assertFalse(fees.reversal_move_ids)
+        self.assertEqual(fees.amount_residual, 153.89)
+
     def test_consumer_waiting_period_nl(self):
         consumer = self.env["res.partner"].create(
             {
@@ -252,7 +283,13 @@ class TestDunningCharges(DunningCase):
             ("de_b2b", True, 5000.0, "base.de"),
             ("de_b2c", False, 5000.0, "base.de"),
             ("eu_b2b", True, 5000.0, "base.fr"),
+            ("uk_b2b", True, 100000.0, "base.uk"),
+            ("se_b2b", True, 5000.0, "base.se"),
+            ("se_b2c", False, 5000.0, "base.se"),
         ]
+        self.setup_other_currency("SEK", rates=[("2020-01-01", 10.0)])
+        # EUR per unit of the law's currency, at 1 USD = 1 EUR = 0.5 GBP = 10 SEK.
+        eur_per = {"EUR": Decimal(1), "GBP": Decimal(2), "SEK": Decimal("0.1")}
         self.policy.legal_profile = "by_customer"
         for profile, company, amount, country in cases:
             partner = self.env["res.partner"].create(
@@ -283,9 +320,11 @@ class TestDunningCharges(DunningCase):
             with self.subTest(profile=profile):
                 self.assertEqual(invoice._dunning_legal_profile(), profile)
                 self.assertLessEqual(len(lines), 1)
+                rate = eur_per[legal.PROFILE_CURRENCY[profile]]
+                in_law_currency = Decimal(str(amount)) / rate
                 self.assertEqual(
                     Decimal(str(sum(lines.mapped("price_unit")))).quantize(
                         Decimal("0.01")
                     ),
-                    legal.compensation(profile, Decimal(str(amount))),
+                    legal.compensation(profile, in_law_currency) * rate,
                 )
