@@ -121,6 +121,24 @@ class TestDunningCharges(DunningCase):
         )
         self.assertEqual(fees.amount_total, 25.0)
 
+    def test_fee_accounts_and_taxes_from_settings(self):
+        fee_account = self.copy_account(self.company_data["default_account_revenue"])
+        interest_account = self.copy_account(fee_account)
+        self.env.company.write(
+            {
+                "dunning_fee_account_id": fee_account.id,
+                "dunning_interest_account_id": interest_account.id,
+                "dunning_fee_tax_ids": [(6, 0, self.tax_sale_a.ids)],
+            }
+        )
+        invoice = self._invoice("2026-01-31", 1000.0, currency=self.eur)
+        fees = self._ladder(invoice, ["2026-02-14"])
+        by_type = {line.dunning_charge_type: line for line in fees.invoice_line_ids}
+        self.assertEqual(by_type["compensation"].account_id, fee_account)
+        self.assertEqual(by_type["compensation"].tax_ids, self.tax_sale_a)
+        self.assertEqual(by_type["interest"].account_id, interest_account)
+        self.assertFalse(by_type["interest"].tax_ids, "interest carries no tax")
+
     def test_partial_payment_lowers_interest_and_compensation(self):
         invoice = self._invoice("2026-01-31", 1000.0, currency=self.eur)
         self._register_payment(
