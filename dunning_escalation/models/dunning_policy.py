@@ -131,6 +131,23 @@ class DunningPolicy(models.Model):
                     )
                 )
 
+    def _check_belongs_to(self, company, where):
+        """Refuse a policy of another company than ``company``; ``where`` says
+        where it was picked."""
+        for policy in self:
+            if policy.company_id != company:
+                raise ValidationError(
+                    self.env._(
+                        "The dunning policy %(policy)s belongs to company %(other)s, "
+                        "not to %(company)s (%(where)s): pick a policy of "
+                        "%(company)s.",
+                        policy=policy.name,
+                        other=policy.company_id.name,
+                        company=company.name,
+                        where=where,
+                    )
+                )
+
     def _legal_profile_for(self, partner):
         """The legal profile for ``partner`` (a commercial partner) under self."""
         self.ensure_one()

@@ -1,5 +1,4 @@
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
 
 
 class ResCompany(models.Model):
@@ -39,17 +38,9 @@ class ResCompany(models.Model):
     @api.constrains("dunning_policy_id")
     def _check_dunning_policy_company(self):
         for company in self:
-            policy = company.dunning_policy_id
-            if policy and policy.company_id != company:
-                raise ValidationError(
-                    self.env._(
-                        "The dunning policy %(policy)s belongs to company %(other)s; "
-                        "pick a policy of %(company)s.",
-                        policy=policy.name,
-                        other=policy.company_id.name,
-                        company=company.name,
-                    )
-                )
+            company.dunning_policy_id._check_belongs_to(
+                company, self.env._("default policy of %s", company.name)
+            )
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -1,5 +1,4 @@
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
 
 from .dunning_policy import LEGAL_PROFILES
 
@@ -29,17 +28,8 @@ class ResPartner(models.Model):
 
     @api.constrains("dunning_policy_id")
     def _check_dunning_policy_company(self):
-        company = self.env.company
         for partner in self:
-            policy = partner.dunning_policy_id
-            if policy and policy.company_id != company:
-                raise ValidationError(
-                    self.env._(
-                        "The dunning policy %(policy)s belongs to company %(other)s, "
-                        "not to %(company)s where you set it on %(partner)s.",
-                        policy=policy.name,
-                        other=policy.company_id.name,
-                        company=company.name,
-                        partner=partner.display_name,
-                    )
-                )
+            partner.dunning_policy_id._check_belongs_to(
+                self.env.company,
+                self.env._("set on %s", partner.display_name),
+            )

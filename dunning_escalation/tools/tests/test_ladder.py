@@ -1,25 +1,12 @@
 """Tests of tools/ladder.py, loaded from its file path: no Odoo involved."""
 
 import datetime
-import importlib.util
-import pathlib
-import subprocess
-import sys
 import unittest
 
-LADDER_PATH = pathlib.Path(__file__).resolve().parent.parent / "ladder.py"
+from .standalone import load_tool
+from .standalone import run_without_odoo
 
-
-def load_ladder():
-    spec = importlib.util.spec_from_file_location(
-        "dunning_ladder_under_test", LADDER_PATH
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-ladder = load_ladder()
+ladder = load_tool("ladder")
 Step = ladder.Step
 D = datetime.date
 
@@ -107,19 +94,8 @@ class TestNextDate(unittest.TestCase):
 class TestStandalone(unittest.TestCase):
     def test_loads_without_odoo(self):
         """The module must load in a bare interpreter where importing odoo fails."""
-        code = (
-            "import sys, importlib.util\n"
-            "sys.modules['odoo'] = None\n"
-            "spec = importlib.util.spec_from_file_location("
-            f"'m', {str(LADDER_PATH)!r})\n"
-            "m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)\n"
-            "print(m.step_date(__import__('datetime').date(2026, 1, 31), 1))\n"
-        )
-        result = subprocess.run(
-            [sys.executable, "-I", "-c", code],
-            capture_output=True,
-            text=True,
-            check=False,
+        result = run_without_odoo(
+            "ladder", "m.step_date(datetime.date(2026, 1, 31), 1)"
         )
         self.assertEqual(result.returncode, 0, result.stderr)
         self.assertEqual(result.stdout.strip(), "2026-02-01")

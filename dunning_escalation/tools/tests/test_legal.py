@@ -2,24 +2,13 @@
 Odoo involved. Each expected figure is worked out in the comment above it."""
 
 import datetime
-import importlib.util
-import pathlib
-import subprocess
-import sys
 import unittest
 from decimal import Decimal
 
-LEGAL_PATH = pathlib.Path(__file__).resolve().parent.parent / "legal.py"
+from .standalone import load_tool
+from .standalone import run_without_odoo
 
-
-def load(path):
-    spec = importlib.util.spec_from_file_location("dunning_legal_under_test", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-legal = load(LEGAL_PATH)
+legal = load_tool("legal")
 D = datetime.date
 E = Decimal
 
@@ -283,19 +272,6 @@ class TestEarliestNextStep(unittest.TestCase):
 
 class TestStandalone(unittest.TestCase):
     def test_loads_without_odoo(self):
-        code = (
-            "import sys, importlib.util, datetime\n"
-            "sys.modules['odoo'] = None\n"
-            "spec = importlib.util.spec_from_file_location("
-            f"'m', {str(LEGAL_PATH)!r})\n"
-            "m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)\n"
-            "print(m.compensation('uk_b2b', 5000))\n"
-        )
-        result = subprocess.run(
-            [sys.executable, "-I", "-c", code],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        result = run_without_odoo("legal", "m.compensation('uk_b2b', 5000)")
         self.assertEqual(result.returncode, 0, result.stderr)
         self.assertEqual(result.stdout.strip(), "70.00")
