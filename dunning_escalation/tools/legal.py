@@ -98,20 +98,26 @@ def _add_years(day, years):
         return datetime.date(day.year + years, 3, 1)
 
 
-def _sorted_rates(rates):
+def _dated_amounts(entries, what):
+    """``entries`` checked as (date, non-negative amount) pairs; ``what`` names
+    them in errors (e.g. "a payment")."""
     checked = []
-    for entry in rates:
+    for entry in entries:
         try:
-            date_from, percent = entry
+            day, amount = entry
         except (TypeError, ValueError) as error:
             raise ValueError(
-                f"a rate must be a (date_from, percent) pair, not {entry!r}"
+                f"{what} must be a (date, amount) pair, not {entry!r}"
             ) from error
-        _date(date_from, "a rate's start date")
-        percent = _money(percent, "an interest rate")
+        checked.append((_date(day, f"{what}'s date"), _money(amount, what)))
+    return checked
+
+
+def _sorted_rates(rates):
+    checked = _dated_amounts(rates, "an interest rate")
+    for _day, percent in checked:
         if percent > 100:
             raise ValueError(f"an interest rate of {percent}% a year is not plausible")
-        checked.append((date_from, percent))
     checked.sort(key=lambda pair: pair[0])
     dates = [pair[0] for pair in checked]
     if len(set(dates)) != len(dates):
@@ -163,15 +169,7 @@ def statutory_interest(
     principal = _money(principal, "principal")
     _date(due, "due date")
     _date(until, "end date")
-    paid = []
-    for entry in payments:
-        try:
-            pay_date, amount = entry
-        except (TypeError, ValueError) as error:
-            raise ValueError(
-                f"a payment must be a (date, amount) pair, not {entry!r}"
-            ) from error
-        paid.append((_date(pay_date, "a payment date"), _money(amount, "a payment")))
+    paid = _dated_amounts(payments, "a payment")
     start = due + datetime.timedelta(days=1)
     if until < start:
         return Decimal("0.00")
