@@ -13,6 +13,7 @@
         "security/dunning_security.xml",
         "security/ir.model.access.csv",
         "data/mail_template_data.xml",
+        "data/sms_template_data.xml",
         "data/project_data.xml",
         "data/ir_cron_data.xml",
         "data/dunning_interest_rate_data.xml",

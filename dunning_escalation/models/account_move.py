@@ -484,6 +484,7 @@ class AccountMove(models.Model):
         if skipped_vals:
             Event.create(skipped_vals)
         sent = self._dunning_send_messages(moving, today)
+        self._dunning_send_sms(moving, today)
         for level in {d.level for d in moving if d.level.handoff}:
             self.browse(
                 [d.move.id for d in moving if d.level == level]
@@ -551,10 +552,7 @@ class AccountMove(models.Model):
         failed = {(e.move_id.id, e.level_id.id): e for e in failed_events}
         new_events = []
         for group in self._dunning_message_groups(to_mail):
-            lead = max(
-                group,
-                key=lambda d: (d.level.sequence, d.level.delay_days, -d.move.id),
-            )
+            lead = _lead(group)
             template = lead.level.mail_template_id
             partner = lead.move._dunning_recipient()
             statement = self._dunning_statement_moves_for(group, today)
@@ -597,6 +595,61 @@ class AccountMove(models.Model):
         return queued
 
     @api.model
+    def _dunning_send_sms(self, decisions, today):
+        """Send the level SMS of the decisions, grouped like the emails, to the
+        recipient's mobile or phone in E.164. A missing or invalid number, or a
+        template that fails, records a failed step and stops nothing else."""
+        _ = self.env._
+        to_sms = [d for d in decisions if d.level.sms_template_id]
+        if not to_sms:
+            return
+        done = self.browse([d.move.id for d in to_sms])._dunning_done_steps()
+        to_sms = [d for d in to_sms if (d.move.id, d.level.id, "sms") not in done]
+        new_events = []
+        for group in self._dunning_message_groups(to_sms):
+            lead = _lead(group)
+            partner = lead.move._dunning_recipient()
+            number, error = partner._dunning_sms_number()
+            message = False
+            if not error:
+                statement = self._dunning_statement_moves_for(group, today)
+                statement._dunning_ensure_access_tokens()
+                template = lead.level.sms_template_id
+                try:
+                    body = template.with_context(
+                        dunning_statement_ids=statement.ids, dunning_date=today
+                    )._render_field("body", lead.move.ids, compute_lang=True)[
+                        lead.move.id
+                    ]
+                except Exception as exc:
+                    error = _(
+                        "SMS template %(name)s failed: %(error)s",
+                        name=template.name,
+                        error=exc,
+                    )
+            if not error:
+                message = lead.move._message_sms(
+                    body,
+                    partner_ids=partner.ids,
+                    sms_pid_to_number={partner.id: number},
+                    put_in_queue=True,
+                )
+            for decision in group:
+                new_events.append(
+                    {
+                        "move_id": decision.move.id,
+                        "partner_id": partner.id,
+                        "level_id": decision.level.id,
+                        "kind": "sms",
+                        "date": today,
+                        "state": "failed" if error else "done",
+                        "mail_message_id": message.id if message else False,
+                        "reason": error or _("SMS to %s", number),
+                    }
+                )
+        self.env["dunning.event"].sudo().create(new_events)
+
+    @api.model
     def _dunning_message_groups(self, decisions):
         """Decisions grouped into messages: per customer (and policy, company) when
         the policy consolidates, else one per invoice."""
@@ -637,7 +690,8 @@ class AccountMove(models.Model):
         """Who receives the reminders of this invoice: the customer's dunning contact
         when it names one, else the invoice address."""
         self.ensure_one()
-        return self.partner_id
+        customer = self.commercial_partner_id.with_company(self.company_id)
+        return customer.dunning_contact_id or self.partner_id
 
     def _dunning_post_mail(self, template, partner, statement, level):
         """Render ``template`` on self for ``partner`` listing ``statement`` and post
@@ -706,6 +760,13 @@ class AccountMove(models.Model):
             or self
         )
         return overdue | overdue._dunning_open_charges()
+
+    def dunning_statement_total(self):
+        """The total due of the invoices listed in the reminder, formatted in
+        self's currency (templates)."""
+        self.ensure_one()
+        moves = self.dunning_statement_moves()
+        return self.currency_id.format(sum(moves.mapped("amount_residual")))
 
     def dunning_days_late(self):
         """Days between the due date and the date of the run (templates)."""
@@ -1401,3 +1462,9 @@ class AccountMove(models.Model):
 
 def _needs_mail(decision):
     return bool(decision.level.mail_template_id)
+
+
+def _lead(group):
+    """The decision whose level speaks for a message: the highest level, then the
+    oldest invoice."""
+    return max(group, key=lambda d: (d.level.sequence, d.level.delay_days, -d.move.id))

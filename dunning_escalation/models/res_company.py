@@ -61,6 +61,12 @@ class ResCompany(models.Model):
                 raise_if_not_found=False,
             ).id
 
+        def sms_template(name):
+            return self.env.ref(
+                f"dunning_escalation.sms_template_dunning_{name}",
+                raise_if_not_found=False,
+            ).id
+
         def level(sequence, name, delay, **extra):
             return fields.Command.create(
                 {"sequence": sequence, "name": name, "delay_days": delay, **extra}
@@ -80,8 +86,20 @@ class ResCompany(models.Model):
                     mail_template_id=template("level_friendly"),
                 ),
                 level(10, _("Reminder"), 3, mail_template_id=template("level_1")),
-                level(20, _("Firm reminder"), 7, mail_template_id=template("level_2")),
-                level(30, _("Final notice"), 14, mail_template_id=template("level_3")),
+                level(
+                    20,
+                    _("Firm reminder"),
+                    7,
+                    mail_template_id=template("level_2"),
+                    sms_template_id=sms_template("level_2"),
+                ),
+                level(
+                    30,
+                    _("Final notice"),
+                    14,
+                    mail_template_id=template("level_3"),
+                    sms_template_id=sms_template("level_3"),
+                ),
                 # The agency claims compensation and interest: book them first.
                 level(
                     40,

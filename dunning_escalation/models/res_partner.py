@@ -1,6 +1,12 @@
+import logging
+
+import phonenumbers
+
 from odoo import api, fields, models
 
 from .dunning_policy import LEGAL_PROFILES
+
+_logger = logging.getLogger(__name__)
 
 
 class ResPartner(models.Model):
@@ -12,6 +18,13 @@ class ResPartner(models.Model):
         company_dependent=True,
         help="The dunning policy of this customer's invoices; empty: the company's "
         "default policy.",
+    )
+    dunning_contact_id = fields.Many2one(
+        "res.partner",
+        string="Dunning Contact",
+        domain="[('parent_id', '=', id), ('type', '!=', 'delivery')]",
+        help="The contact (accounts payable, say) that receives the reminders "
+        "instead of the invoice address.",
     )
     dunning_legal_profile = fields.Selection(
         [("none", "None (no statutory charges)"), *LEGAL_PROFILES],
@@ -33,3 +46,33 @@ class ResPartner(models.Model):
                 self.env.company,
                 self.env._("set on %s", partner.display_name),
             )
+
+    def _dunning_sms_number(self):
+        """(number in E.164, False) for the SMS reminders of self: its mobile, else
+        its phone, read in its country (else its company's); (False, reason) when
+        there is no valid number."""
+        self.ensure_one()
+        _ = self.env._
+        raw = self.mobile or self.phone if "mobile" in self._fields else self.phone
+        if not raw:
+            return False, _("%s has no mobile or phone number", self.display_name)
+        country = self.country_id or self.env.company.country_id
+        try:
+            parsed = phonenumbers.parse(raw, country.code or None)
+        except phonenumbers.NumberParseException as error:
+            return False, _(
+                "The number %(number)s of %(partner)s cannot be read: %(error)s",
+                number=raw,
+                partner=self.display_name,
+                error=error,
+            )
+        if not phonenumbers.is_valid_number(parsed):
+            return False, _(
+                "The number %(number)s of %(partner)s is not a valid number%(where)s",
+                number=raw,
+                partner=self.display_name,
+                where=_(" in %s", country.name) if country else "",
+            )
+        return phonenumbers.format_number(
+            parsed, phonenumbers.PhoneNumberFormat.E164
+        ), False

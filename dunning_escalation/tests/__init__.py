@@ -1,4 +1,5 @@
 from . import test_dunning_actions
+from . import test_dunning_channels
 from . import test_dunning_charges
 from . import test_dunning_config
 from . import test_dunning_delivery

@@ -1,0 +1,113 @@
+from odoo.tests import tagged
+
+from odoo.addons.sms.tests.common import MockSMS
+
+from .common import DunningCase
+
+
+@tagged("post_install", "-at_install")
+class TestDunningChannels(DunningCase, MockSMS):
+    """SMS through Odoo's sms queue, only the provider's endpoint mocked."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.customer.write(
+            {"country_id": cls.env.ref("base.nl").id, "phone": "06 12345678"}
+        )
+
+    def _send_sms_queue(self):
+        sms = self.env["sms.sms"].search([("state", "=", "outgoing")])
+        with self.mockSMSGateway():
+            sms._send()
+        return sms
+
+    def test_sms_at_the_firm_reminder_in_e164(self):
+        invoice = self._invoice("2026-03-10", 321.0)
+        self._run("2026-03-17")  # 7 days: firm reminder, email and SMS
+        event = self._events(invoice, "sms")
+        self.assertRecordValues(
+            event,
+            [
+                {
+                    "state": "done",
+                    "level_id": self.level_2.id,
+                    "reason": "SMS to +31612345678",
+                }
+            ],
+        )
+        sms = self.env["sms.sms"].search(
+            [("mail_message_id", "=", event.mail_message_id.id)]
+        )
+        self.assertEqual(sms.number, "+31612345678")
+        self.assertIn("321.00", sms.body)
+        self.assertIn("/my/invoices/", sms.body)
+        self.assertEqual(sms.state, "outgoing", "queued, sent by the SMS job")
+        self._send_sms_queue()
+        self.assertEqual(sms.state, "pending", "handed to the provider")
+        self.assertEqual(len(self._sms), 1)
+        self.assertEqual(self._sms[0]["number"], "+31612345678")
+        self.assertEqual(self._events(invoice, "email").state, "done")
+
+    def test_foreign_number_keeps_its_country(self):
+        self.customer.phone = "+44 7911 123456"
+        invoice = self._invoice("2026-03-10")
+        self._run("2026-03-17")
+        self.assertEqual(self._events(invoice, "sms").reason, "SMS to +447911123456")
+
+    def test_invalid_or_missing_number_fails_alone(self):
+        self.customer.phone = "12345"
+        self.customer_2.phone = False
+        first = self._invoice("2026-03-10")
+        second = self._invoice("2026-03-10", partner=self.customer_2)
+        self._run("2026-03-17")
+        bad = self._events(first, "sms")
+        self.assertEqual(bad.state, "failed")
+        self.assertIn(
+            "12345 of Bakkerij De Vries is not a valid number in Netherlands",
+            bad.reason,
+        )
+        missing = self._events(second, "sms")
+        self.assertEqual(missing.state, "failed")
+        self.assertIn("has no mobile or phone number", missing.reason)
+        self.assertFalse(self.env["sms.sms"].search([]))
+        # The email still went, and the level moved.
+        self.assertEqual(
+            set(self._events(first | second, "email").mapped("state")), {"done"}
+        )
+        self.assertEqual((first | second).dunning_level_id, self.level_2)
+
+    def test_dunning_contact_receives_the_reminders(self):
+        accounts = self.env["res.partner"].create(
+            {
+                "name": "Crediteurenadministratie",
+                "parent_id": self.customer.id,
+                "email": "crediteuren@devries.example",
+                "type": "invoice",
+            }
+        )
+        self.customer.dunning_contact_id = accounts
+        invoice = self._invoice("2026-03-10")
+        self._run("2026-03-13")
+        mail = self._mails_of(self._events(invoice, "email"))
+        self.assertEqual(mail.recipient_ids, accounts)
+        self.assertEqual(self._events(invoice, "email").partner_id, accounts)
+
+    def test_phone_call_activity(self):
+        call = self.env.ref("mail.mail_activity_data_call")
+        self.level_2.activity_type_id = call
+        self.policy.user_id = self.env.user
+        invoice = self._invoice("2026-03-10", 250.0)
+        self._run("2026-03-17")
+        activity = invoice.activity_ids
+        self.assertRecordValues(
+            activity,
+            [
+                {
+                    "activity_type_id": call.id,
+                    "user_id": self.env.user.id,
+                    "summary": "Firm reminder: $\xa0250.00 overdue",
+                }
+            ],
+        )
+        self.assertEqual(self._events(invoice, "call").state, "done")
