@@ -25,6 +25,7 @@
         "views/res_partner_views.xml",
         "views/account_move_actions.xml",
         "views/dunning_wizard_views.xml",
+        "report/dunning_letter_report.xml",
         "views/dunning_menus.xml",
     ],
     "post_init_hook": "_post_init_hook",

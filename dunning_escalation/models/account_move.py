@@ -24,6 +24,49 @@ DUNNING_STATE_FIELDS = {
     "dunning_handed_off",
 }
 ONE_DAY = datetime.timedelta(days=1)
+# The formal notice of a final letter, per legal profile, in the law's language:
+# it puts the debtor in default and names what follows.
+LEGAL_WORDING = {
+    "nl_b2b": "Deze brief geldt als ingebrekestelling (art. 6:82 BW). Betaalt u niet "
+    "binnen 14 dagen, dan bent u de wettelijke handelsrente (art. 6:119a BW) en de "
+    "buitengerechtelijke incassokosten verschuldigd en dragen wij de vordering over "
+    "aan een incassobureau.",
+    "nl_b2c": "Deze brief geldt als ingebrekestelling (art. 6:82 BW) en als "
+    "veertiendagenbrief (art. 6:96 lid 6 BW). Betaalt u niet binnen 14 dagen na de "
+    "dag van ontvangst van deze brief, dan bent u de wettelijke rente en "
+    "buitengerechtelijke incassokosten volgens de wettelijke staffel verschuldigd en "
+    "dragen wij de vordering over aan een incassobureau.",
+    "be_b2b": "La présente vaut mise en demeure. À défaut de paiement dans les 14 "
+    "jours, l'intérêt de retard et l'indemnité forfaitaire prévus par la loi du 2 "
+    "août 2002 seront dus et le dossier sera confié à un bureau de recouvrement.",
+    "be_b2c": "La présente vaut mise en demeure (Code de droit économique, livre "
+    "XIX). Vous disposez de 14 jours calendrier pour payer sans frais; passé ce "
+    "délai, l'intérêt de retard et les dommages et intérêts forfaitaires prévus par "
+    "la loi seront dus.",
+    "de_b2b": "Dieses Schreiben ist eine Mahnung im Sinne von § 286 BGB. Zahlen Sie "
+    "nicht innerhalb von 14 Tagen, schulden Sie Verzugszinsen (§ 288 Abs. 2 BGB) und "
+    "die Pauschale von 40 EUR (§ 288 Abs. 5 BGB); wir übergeben die Forderung dann "
+    "einem Inkassounternehmen.",
+    "de_b2c": "Dieses Schreiben ist eine Mahnung im Sinne von § 286 BGB. Zahlen Sie "
+    "nicht innerhalb von 14 Tagen, schulden Sie Verzugszinsen (§ 288 Abs. 1 BGB) und "
+    "wir übergeben die Forderung einem Inkassounternehmen.",
+    "se_b2b": "Detta är en sista påminnelse. Betalas inte skulden inom 14 dagar "
+    "debiteras dröjsmålsränta enligt räntelagen och förseningsersättning, och "
+    "ärendet lämnas till inkasso.",
+    "se_b2c": "Detta är en sista påminnelse. Betalas inte skulden inom 14 dagar "
+    "debiteras dröjsmålsränta enligt räntelagen, och ärendet lämnas till inkasso.",
+    "uk_b2b": "This is a formal notice. If the amount due is not paid within 14 days "
+    "we will claim statutory interest and fixed compensation under the Late Payment "
+    "of Commercial Debts (Interest) Act 1998 and pass the debt to a collection "
+    "agency.",
+    "eu_b2b": "This is a formal notice of default. If the amount due is not paid "
+    "within 14 days, statutory interest and the fixed compensation of EUR 40 per "
+    "invoice (Directive 2011/7/EU) will be charged and the claim passed to a "
+    "collection agency.",
+    "": "This is a formal notice. If the amount due is not paid within 14 days, "
+    "we will pass the claim to a collection agency; its costs will be added to "
+    "what you owe.",
+}
 # Partners (customers) handled per transaction by the scheduled job.
 PARTNER_BATCH = 200
 
@@ -485,6 +528,7 @@ class AccountMove(models.Model):
             Event.create(skipped_vals)
         sent = self._dunning_send_messages(moving, today)
         self._dunning_send_sms(moving, today)
+        self._dunning_send_letters(moving, today)
         for level in {d.level for d in moving if d.level.handoff}:
             self.browse(
                 [d.move.id for d in moving if d.level == level]
@@ -648,6 +692,102 @@ class AccountMove(models.Model):
                     }
                 )
         self.env["dunning.event"].sudo().create(new_events)
+
+    @api.model
+    def _dunning_send_letters(self, decisions, today):
+        """Render the level letters of the decisions (one per message group) to PDF,
+        store each on the invoice and its events, for the letters-to-print list."""
+        _ = self.env._
+        to_print = [d for d in decisions if d.level.send_letter]
+        if not to_print:
+            return
+        done = self.browse([d.move.id for d in to_print])._dunning_done_steps()
+        to_print = [
+            d for d in to_print if (d.move.id, d.level.id, "letter") not in done
+        ]
+        report = self.env.ref("dunning_escalation.action_report_dunning_letter")
+        new_events = []
+        for group in self._dunning_message_groups(to_print):
+            lead = _lead(group)
+            partner = lead.move._dunning_recipient()
+            statement = self._dunning_statement_moves_for(group, today)
+            statement._dunning_ensure_access_tokens()
+            attachment = self.env["ir.attachment"]
+            try:
+                content, _kind = (
+                    report.sudo()
+                    .with_context(
+                        dunning_statement_ids=statement.ids,
+                        dunning_level_id=lead.level.id,
+                        dunning_date=today,
+                        # Always a PDF, never the HTML Odoo falls back to in tests.
+                        force_report_rendering=True,
+                    )
+                    ._render_qweb_pdf(report.report_name, lead.move.ids)
+                )
+                attachment = attachment.sudo().create(
+                    {
+                        "name": _(
+                            "Dunning letter %(level)s %(partner)s %(date)s.pdf",
+                            level=lead.level.name,
+                            partner=partner.commercial_partner_id.name,
+                            date=today,
+                        ),
+                        "raw": content,
+                        "res_model": "account.move",
+                        "res_id": lead.move.id,
+                        "mimetype": "application/pdf",
+                    }
+                )
+                error = False
+            except Exception as exc:
+                error = _("Letter failed: %s", exc)
+            registered = lead.level.letter_registered
+            for decision in group:
+                new_events.append(
+                    {
+                        "move_id": decision.move.id,
+                        "partner_id": partner.id,
+                        "level_id": decision.level.id,
+                        "kind": "letter",
+                        "date": today,
+                        "state": "failed" if error else "done",
+                        "attachment_id": attachment.id or False,
+                        "letter_registered": registered,
+                        "reason": error
+                        or (
+                            _("Registered letter to print for %s", partner.display_name)
+                            if registered
+                            else _("Letter to print for %s", partner.display_name)
+                        ),
+                    }
+                )
+        self.env["dunning.event"].sudo().create(new_events)
+
+    def _dunning_letter_level(self):
+        """The level a letter being rendered speaks for."""
+        self.ensure_one()
+        level_id = self.env.context.get("dunning_level_id")
+        return (
+            self.env["dunning.level"].browse(level_id)
+            if level_id
+            else (self.dunning_level_id)
+        )
+
+    def _dunning_letter_is_final(self):
+        """Whether the letter is the final notice: its level is the handoff, or the
+        next level is."""
+        self.ensure_one()
+        level = self._dunning_letter_level()
+        if not level:
+            return False
+        steps = level.policy_id._steps()
+        index = ladder.next_index(steps, level)
+        return level.handoff or (index is not None and steps[index].key.handoff)
+
+    def _dunning_legal_wording(self, profile):
+        """The formal notice of the final letter, in the language of the law."""
+        return LEGAL_WORDING.get(profile or "", LEGAL_WORDING[""])
 
     @api.model
     def _dunning_message_groups(self, decisions):

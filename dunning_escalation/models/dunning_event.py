@@ -1,4 +1,6 @@
 from odoo import fields, models
+from odoo.exceptions import UserError
+from odoo.tools import pdf
 
 EVENT_KINDS = [
     ("email", "Email"),
@@ -53,6 +55,15 @@ class DunningEvent(models.Model):
     mail_message_id = fields.Many2one(
         "mail.message", string="Message", ondelete="set null"
     )
+    attachment_id = fields.Many2one(
+        "ir.attachment", string="Letter (PDF)", ondelete="set null"
+    )
+    letter_registered = fields.Boolean(string="Registered Letter", readonly=True)
+    letter_printed = fields.Boolean(string="Printed", readonly=True)
+    tracking_ref = fields.Char(
+        string="Tracking Number",
+        help="The postal tracking number of a registered letter.",
+    )
     fee_move_id = fields.Many2one(
         "account.move",
         string="Charge Invoice",
@@ -64,3 +75,26 @@ class DunningEvent(models.Model):
         f"(move_id, level_id, kind) WHERE kind IN {STEP_KINDS}",
         "This step was already taken for this invoice at this level.",
     )
+
+    def action_print_letters(self):
+        """All the letters of self in one PDF to print, marked printed."""
+        letters = self.filtered(
+            lambda event: event.kind == "letter" and event.attachment_id
+        )
+        if not letters:
+            raise UserError(self.env._("Select letters that have a PDF to print."))
+        attachments = letters.attachment_id.sudo()
+        merged = pdf.merge_pdf([attachment.raw for attachment in attachments])
+        bundle = self.env["ir.attachment"].create(
+            {
+                "name": self.env._("Dunning letters to print.pdf"),
+                "raw": merged,
+                "mimetype": "application/pdf",
+            }
+        )
+        letters.sudo().write({"letter_printed": True})
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"/web/content/{bundle.id}?download=true",
+            "target": "self",
+        }

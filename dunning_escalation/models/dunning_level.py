@@ -36,6 +36,11 @@ class DunningLevel(models.Model):
         domain=[("model", "=", "account.move")],
     )
     send_letter = fields.Boolean(help="Print a letter for this level.")
+    letter_registered = fields.Boolean(
+        string="Registered Letter",
+        help="The letter goes by registered post: its tracking number is recorded "
+        "in the history.",
+    )
     activity_type_id = fields.Many2one(
         "mail.activity.type",
         string="Activity",

@@ -1,0 +1,79 @@
+import io
+
+from PyPDF2 import PdfReader
+
+from odoo.tests import tagged
+
+from .common import D
+from .common import DunningCase
+
+
+def pdf_text(content):
+    reader = PdfReader(io.BytesIO(content))
+    text = " ".join(page.extract_text() for page in reader.pages)
+    return " ".join(text.split())
+
+
+@tagged("post_install", "-at_install")
+class TestDunningLetters(DunningCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.level_3.write({"send_letter": True, "letter_registered": True})
+        cls.customer.write(
+            {
+                "street": "Kerkstraat 1",
+                "zip": "1017 GA",
+                "city": "Amsterdam",
+                "country_id": cls.env.ref("base.nl").id,
+                "is_company": True,
+            }
+        )
+        cls.policy.legal_profile = "by_customer"
+
+    def test_final_notice_letter_is_a_real_pdf(self):
+        first = self._invoice("2026-02-20", 250.0)
+        second = self._invoice("2026-03-01", 120.5)
+        self._run("2026-03-06")  # first invoice 14 days late: final notice
+        event = self._events(first, "letter")
+        self.assertRecordValues(
+            event,
+            [{"state": "done", "letter_registered": True, "letter_printed": False}],
+        )
+        self.assertEqual(event.attachment_id.res_id, first.id)
+        report = self.env.ref("dunning_escalation.action_report_dunning_letter")
+        content, kind = report.with_context(
+            force_report_rendering=True,
+            dunning_level_id=self.level_3.id,
+            dunning_date=D(2026, 3, 6),
+            dunning_statement_ids=(first | second).ids,
+        )._render_qweb_pdf(report.report_name, first.ids)
+        self.assertEqual(kind, "pdf")
+        self.assertTrue(content.startswith(b"%PDF"))
+        text = pdf_text(content)
+        for expected in (
+            "Final notice",
+            "Bakkerij De Vries",
+            "Kerkstraat 1",
+            first.name,
+            second.name,
+            "370.50",
+            "ingebrekestelling",
+        ):
+            with self.subTest(expected=expected):
+                self.assertIn(expected, text)
+
+    def test_print_letters_in_one_pdf_and_mark_them(self):
+        self._invoice("2026-02-20", 250.0)
+        self._invoice("2026-02-20", 80.0, partner=self.customer_2)
+        self._run("2026-03-06")
+        letters = self.Event.search([("kind", "=", "letter")])
+        self.assertEqual(len(letters), 2)
+        action = letters.action_print_letters()
+        self.assertEqual(action["type"], "ir.actions.act_url")
+        self.assertEqual(set(letters.mapped("letter_printed")), {True})
+        bundle_id = int(action["url"].split("/web/content/")[1].split("?")[0])
+        bundle = self.env["ir.attachment"].browse(bundle_id)
+        reader = PdfReader(io.BytesIO(bundle.raw))
+        self.assertEqual(len(reader.pages), 2, "one page per letter")
+        self.assertIn("Lindqvist AB", pdf_text(bundle.raw))
