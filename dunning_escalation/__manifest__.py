@@ -26,6 +26,8 @@
         "views/account_move_actions.xml",
         "views/dunning_wizard_views.xml",
         "report/dunning_letter_report.xml",
+        "report/dunning_case_file_report.xml",
+        "views/project_task_views.xml",
         "views/dunning_menus.xml",
     ],
     "post_init_hook": "_post_init_hook",

@@ -5,6 +5,7 @@ from . import dunning_interest_rate
 from . import dunning_level
 from . import dunning_policy
 from . import mail_mail
+from . import project_task
 from . import res_company
 from . import res_config_settings
 from . import res_partner

@@ -5,8 +5,8 @@ from collections import defaultdict
 from typing import NamedTuple
 
 from odoo import Command, api, fields, models, modules
-from odoo.exceptions import UserError
-from odoo.tools import SQL
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL, pdf
 
 from ..tools import ladder
 from ..tools import legal
@@ -1312,6 +1312,23 @@ class AccountMove(models.Model):
         ).reconcile()
         return credit_note
 
+    def _dunning_settle_tasks(self):
+        """Move the collection tasks whose invoices are all paid to Settled."""
+        settled = self.env.ref(
+            "dunning_escalation.project_task_stage_settled", raise_if_not_found=False
+        )
+        tasks = (
+            self.env["project.task"]
+            .sudo()
+            .search([("dunning_move_ids", "in", self.ids)])
+        )
+        for task in tasks:
+            if settled and all(
+                move.payment_state in ("paid", "in_payment", "reversed")
+                for move in task.dunning_move_ids
+            ):
+                task.stage_id = settled
+
     def _dunning_auto_waive_interest(self):
         """Waive the interest charged on self when the policy forgives it for an
         invoice paid in full within its days after the step that charged it."""
@@ -1385,10 +1402,27 @@ class AccountMove(models.Model):
                         policy.name,
                     )
                 )
-            task = Task.create(
+            stage = self.env.ref(
+                "dunning_escalation.project_task_stage_to_hand_over",
+                raise_if_not_found=False,
+            )
+            # A customer's case still open at the agency takes its later invoices.
+            task = Task.search(
+                [
+                    ("project_id", "=", project.id),
+                    ("dunning_move_ids.commercial_partner_id", "=", partner.id),
+                    ("stage_id.fold", "=", False),
+                ],
+                limit=1,
+            )
+            if task:
+                task.dunning_move_ids = [Command.link(move.id) for move in moves]
+            task = task or Task.create(
                 {
                     "name": self.env._("Collection: %s", partner.display_name),
                     "project_id": project.id,
+                    "stage_id": stage.id if stage in project.type_ids else False,
+                    "dunning_move_ids": [Command.set(moves.ids)],
                     "partner_id": (policy.agency_partner_id or partner).id,
                     "company_id": project.company_id.id or False,
                     "date_deadline": fields.Datetime.to_datetime(today),
@@ -1414,6 +1448,90 @@ class AccountMove(models.Model):
             moves._dunning_write(
                 {"dunning_handed_off": True, "dunning_last_date": today}
             )
+            try:
+                with self.env.cr.savepoint():
+                    task.dunning_move_ids._dunning_attach_case_file(task, policy)
+            except Exception as error:
+                _logger.warning("dunning: case file of %s failed: %s", task.name, error)
+                task.message_post(
+                    body=self.env._("The case file could not be made: %s", error)
+                )
+
+    def _dunning_attach_case_file(self, task, policy):
+        """Attach the case file (statement, history, copies of every letter) to the
+        handoff task, and mail it to the agency when the policy says so."""
+        _ = self.env._
+        report = self.env.ref("dunning_escalation.action_report_dunning_case_file")
+        content, _kind = (
+            report.sudo()
+            .with_context(force_report_rendering=True)
+            ._render_qweb_pdf(report.report_name, self.ids)
+        )
+        letters = self.dunning_event_ids.filtered(
+            lambda e: e.kind == "letter" and e.attachment_id
+        ).attachment_id.sudo()
+        if letters:
+            content = pdf.merge_pdf([content, *letters.mapped("raw")])
+        attachment = (
+            self.env["ir.attachment"]
+            .sudo()
+            .create(
+                {
+                    "name": _("Case file %s.pdf", task.name),
+                    "raw": content,
+                    "res_model": "project.task",
+                    "res_id": task.id,
+                    "mimetype": "application/pdf",
+                }
+            )
+        )
+        if policy.handoff_mail_agency and policy.agency_partner_id.email:
+            task.with_context(mail_notify_force_send=False).message_post(
+                body=_("Please find the case file of %s attached.", task.name),
+                subject=task.name,
+                partner_ids=policy.agency_partner_id.ids,
+                attachment_ids=attachment.ids,
+                message_type="comment",
+                subtype_xmlid="mail.mt_comment",
+            )
+        return attachment
+
+    def _dunning_record(self, kind, reason, state="done"):
+        """An event of ``kind`` on each invoice of self, at its current level."""
+        today = self._dunning_today()
+        return (
+            self.env["dunning.event"]
+            .sudo()
+            .create(
+                [
+                    {
+                        "move_id": move.id,
+                        "partner_id": move.commercial_partner_id.id,
+                        "level_id": move.dunning_level_id.id,
+                        "kind": kind,
+                        "state": state,
+                        "date": today,
+                        "reason": reason,
+                    }
+                    for move in self
+                ]
+            )
+        )
+
+    def action_dunning_recall(self):
+        """Take cases back from the agency into in-house dunning."""
+        if not self.env.user.has_group("account.group_account_manager"):
+            raise AccessError(
+                self.env._("Only accounting administrators may recall a case.")
+            )
+        moves = self.filtered("dunning_handed_off")
+        if not moves:
+            raise UserError(self.env._("None of these invoices is with the agency."))
+        moves._dunning_write({"dunning_handed_off": False})
+        moves._dunning_record(
+            "recall", self.env._("Recalled from the agency by %s", self.env.user.name)
+        )
+        return True
 
     def _dunning_block(self, until, reason, note=False):
         kind = {"dispute": "dispute", "promise": "promise"}.get(reason, "block")
@@ -1539,6 +1657,7 @@ class AccountMove(models.Model):
                 if error:
                     reason = f"{reason}; {error}"
             move._dunning_auto_waive_interest()
+            move._dunning_settle_tasks()
             Event.create(
                 {
                     "move_id": move.id,

@@ -16,6 +16,8 @@ EVENT_KINDS = [
     ("promise", "Promise to Pay"),
     ("paid", "Paid"),
     ("skipped", "Skipped"),
+    ("recall", "Recalled from Agency"),
+    ("write_off", "Written Off"),
 ]
 
 # Kinds that are steps of a level: each happens at most once per invoice and level.

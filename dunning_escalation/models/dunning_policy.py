@@ -80,6 +80,10 @@ class DunningPolicy(models.Model):
         check_company=True,
         help="Where handoff tasks are created; empty: the shared Collections project.",
     )
+    handoff_mail_agency = fields.Boolean(
+        string="Mail the Case File to the Agency",
+        help="At handoff, the case file is mailed to the collection agency.",
+    )
     user_id = fields.Many2one(
         "res.users",
         string="Responsible",

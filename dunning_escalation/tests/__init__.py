@@ -4,5 +4,6 @@ from . import test_dunning_charges
 from . import test_dunning_config
 from . import test_dunning_delivery
 from . import test_dunning_engine
+from . import test_dunning_handoff
 from . import test_dunning_letters
 from . import test_invoice_dunning_fields

@@ -1,0 +1,104 @@
+import io
+
+from PyPDF2 import PdfReader
+
+from odoo.exceptions import AccessError
+from odoo.tests import new_test_user, tagged
+
+from .common import DunningCase
+
+
+@tagged("post_install", "-at_install")
+class TestDunningHandoff(DunningCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.agency = cls.env["res.partner"].create(
+            {"name": "Incasso Noord B.V.", "email": "dossiers@incasso-noord.example"}
+        )
+        cls.policy.write(
+            {"agency_partner_id": cls.agency.id, "handoff_mail_agency": True}
+        )
+        cls.level_3.send_letter = True
+        cls.stage = {
+            name: cls.env.ref(f"dunning_escalation.project_task_stage_{name}")
+            for name in ("to_hand_over", "with_agency", "settled", "written_off")
+        }
+
+    def _handed_over(self):
+        first = self._invoice("2026-02-01", 400.0)
+        second = self._invoice("2026-02-05", 100.0)
+        for day in ("2026-02-15", "2026-03-03", "2026-03-07"):
+            self._run(day)
+        task = self.env["project.task"].search([("dunning_move_ids", "in", first.ids)])
+        return first | second, task
+
+    def test_handoff_task_with_case_file(self):
+        invoices, task = self._handed_over()
+        self.assertEqual(len(task), 1, "one task for the customer")
+        self.assertRecordValues(
+            task,
+            [
+                {
+                    "project_id": self.env.ref(
+                        "dunning_escalation.project_collections"
+                    ).id,
+                    "partner_id": self.agency.id,
+                    "stage_id": self.stage["to_hand_over"].id,
+                }
+            ],
+        )
+        self.assertEqual(task.dunning_move_ids, invoices)
+        self.assertTrue(all(invoices.mapped("dunning_handed_off")))
+        # One case file per handoff: the second invoice joined the open case.
+        case_file = self.env["ir.attachment"].search(
+            [("res_model", "=", "project.task"), ("res_id", "=", task.id)],
+            order="id desc",
+        )
+        self.assertEqual(len(case_file), 2)
+        case_file = case_file[0]
+        reader = PdfReader(io.BytesIO(case_file.raw))
+        text = " ".join(" ".join(p.extract_text() for p in reader.pages).split())
+        self.assertIn("Collection case file", text)
+        for invoice in invoices:
+            self.assertIn(invoice.name, text)
+        self.assertIn("Final notice", text, "the letter copies follow the statement")
+        self.assertGreaterEqual(len(reader.pages), 2)
+        # Mailed to the agency with the case file.
+        messages = task.message_ids.filtered(lambda m: self.agency in m.partner_ids)
+        self.assertEqual(len(messages), 2)
+        self.assertEqual(messages[0].attachment_ids, case_file)
+        # No more reminders from the addon.
+        emails = len(self._events(invoices, "email"))
+        self._run("2026-04-30")
+        self.assertEqual(len(self._events(invoices, "email")), emails)
+
+    def test_task_settled_when_invoices_are_paid(self):
+        invoices, task = self._handed_over()
+        self._register_payment(invoices[0], payment_date="2026-03-10")
+        self._run("2026-03-11")
+        self.assertEqual(task.stage_id, self.stage["to_hand_over"], "one still unpaid")
+        self._register_payment(invoices[1], payment_date="2026-03-12")
+        self._run("2026-03-13")
+        self.assertEqual(task.stage_id, self.stage["settled"])
+
+    def test_write_off_and_recall_are_recorded_for_managers_only(self):
+        invoices, task = self._handed_over()
+        billing = new_test_user(
+            self.env,
+            login="dunning_handoff_billing",
+            groups="account.group_account_invoice,project.group_project_user",
+        )
+        with self.assertRaises(AccessError):
+            task.with_user(billing).action_dunning_write_off()
+        with self.assertRaises(AccessError):
+            invoices.with_user(billing).action_dunning_recall()
+        task.action_dunning_write_off()
+        self.assertEqual(task.stage_id, self.stage["written_off"])
+        self.assertEqual(len(self._events(invoices, "write_off")), 2)
+        invoices[0].action_dunning_recall()
+        self.assertFalse(invoices[0].dunning_handed_off)
+        self.assertTrue(invoices[1].dunning_handed_off)
+        self.assertIn(
+            "Recalled from the agency", self._events(invoices[0], "recall").reason
+        )
