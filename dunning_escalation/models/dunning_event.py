@@ -1,5 +1,5 @@
 from odoo import fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import pdf
 
 EVENT_KINDS = [
@@ -19,6 +19,9 @@ EVENT_KINDS = [
     ("recall", "Recalled from Agency"),
     ("write_off", "Written Off"),
 ]
+
+# What a user may fill in on the history, by hand.
+USER_WRITABLE_FIELDS = {"tracking_ref"}
 
 # Kinds that are steps of a level: each happens at most once per invoice and level.
 STEP_KINDS = ("email", "sms", "letter", "call", "fee", "interest", "handoff", "skipped")
@@ -77,6 +80,18 @@ class DunningEvent(models.Model):
         f"(move_id, level_id, kind) WHERE kind IN {STEP_KINDS}",
         "This step was already taken for this invoice at this level.",
     )
+
+    def write(self, vals):
+        """The history is read-only; only a registered letter's tracking number is
+        filled in by hand. Everything else is written by the engine."""
+        if not self.env.su and set(vals) - USER_WRITABLE_FIELDS:
+            raise AccessError(
+                self.env._(
+                    "The dunning history cannot be edited; only the tracking number "
+                    "of a registered letter can be filled in."
+                )
+            )
+        return super().write(vals)
 
     def action_print_letters(self):
         """All the letters of self in one PDF to print, marked printed."""

@@ -2,7 +2,8 @@ import io
 
 from PyPDF2 import PdfReader
 
-from odoo.tests import tagged
+from odoo.exceptions import AccessError
+from odoo.tests import new_test_user, tagged
 
 from .common import D
 from .common import DunningCase
@@ -77,3 +78,17 @@ class TestDunningLetters(DunningCase):
         reader = PdfReader(io.BytesIO(bundle.raw))
         self.assertEqual(len(reader.pages), 2, "one page per letter")
         self.assertIn("Lindqvist AB", pdf_text(bundle.raw))
+
+    def test_tracking_number_of_a_registered_letter(self):
+        self._invoice("2026-02-20", 250.0)
+        self._run("2026-03-06")
+        billing = new_test_user(
+            self.env,
+            login="dunning_letters_billing",
+            groups="account.group_account_invoice",
+        )
+        letter = self.Event.search([("kind", "=", "letter")]).with_user(billing)
+        letter.tracking_ref = "RR123456785NL"
+        self.assertEqual(letter.tracking_ref, "RR123456785NL")
+        with self.assertRaisesRegex(AccessError, "cannot be edited"):
+            letter.reason = "changed"
