@@ -1394,6 +1394,15 @@ class AccountMove(models.Model):
         for move in self:
             groups[(move.dunning_policy_id, move.commercial_partner_id)] |= move
         for (policy, partner), moves in groups.items():
+            if policy.handoff_whole_account:
+                moves |= self.search(
+                    [
+                        *self._dunning_candidate_domain(moves.company_id),
+                        ("commercial_partner_id", "=", partner.id),
+                        ("dunning_policy_id", "=", policy.id),
+                        ("invoice_date_due", "<", today),
+                    ]
+                )
             project = policy.handoff_project_id or default_project
             if not project:
                 raise UserError(

@@ -80,6 +80,11 @@ class DunningPolicy(models.Model):
         check_company=True,
         help="Where handoff tasks are created; empty: the shared Collections project.",
     )
+    handoff_whole_account = fields.Boolean(
+        string="Hand Over All Overdue Invoices",
+        help="At handoff, every overdue invoice of the customer under this policy "
+        "goes to the agency with the one that reached the handoff level.",
+    )
     handoff_mail_agency = fields.Boolean(
         string="Mail the Case File to the Agency",
         help="At handoff, the case file is mailed to the collection agency.",

@@ -102,3 +102,15 @@ class TestDunningHandoff(DunningCase):
         self.assertIn(
             "Recalled from the agency", self._events(invoices[0], "recall").reason
         )
+
+    def test_whole_account_goes_with_the_first_invoice(self):
+        self.policy.handoff_whole_account = True
+        old = self._invoice("2026-02-01", 400.0)
+        recent = self._invoice("2026-02-25", 50.0)  # only 5 days late at handoff
+        not_due = self._invoice("2026-03-31", 70.0)
+        self._run("2026-03-03")
+        task = self.env["project.task"].search([("dunning_move_ids", "in", old.ids)])
+        self.assertEqual(task.dunning_move_ids, old | recent)
+        self.assertTrue(recent.dunning_handed_off)
+        self.assertFalse(not_due.dunning_handed_off)
+        self.assertEqual(len(self._events(recent, "handoff")), 1)
