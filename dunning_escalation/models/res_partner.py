@@ -26,6 +26,21 @@ class ResPartner(models.Model):
         help="The contact (accounts payable, say) that receives the reminders "
         "instead of the invoice address.",
     )
+    dunning_overdue_amount = fields.Monetary(
+        string="Overdue",
+        compute="_compute_dunning_overview",
+        currency_field="dunning_currency_id",
+        help="Overdue amount of the open customer invoices in dunning, in the "
+        "company's currency.",
+    )
+    dunning_currency_id = fields.Many2one(
+        "res.currency", compute="_compute_dunning_overview"
+    )
+    dunning_max_level_id = fields.Many2one(
+        "dunning.level",
+        string="Highest Dunning Level",
+        compute="_compute_dunning_overview",
+    )
     dunning_legal_profile = fields.Selection(
         [("none", "None (no statutory charges)"), *LEGAL_PROFILES],
         string="Late-Payment Law",
@@ -38,6 +53,55 @@ class ResPartner(models.Model):
         company_dependent=True,
         help="This customer gets no reminder, fee or handoff from dunning.",
     )
+
+    @api.depends_context("company")
+    def _compute_dunning_overview(self):
+        """Overdue total and highest level per customer, read in two grouped
+        queries for all the partners of self."""
+        company = self.env.company
+        self.dunning_currency_id = company.currency_id
+        commercial = self.commercial_partner_id
+        Move = self.env["account.move"]
+        domain = [
+            *Move._dunning_candidate_domain(company),
+            ("commercial_partner_id", "in", commercial.ids),
+            ("invoice_date_due", "<", fields.Date.context_today(self)),
+        ]
+        totals = dict(
+            Move._read_group(
+                domain, ["commercial_partner_id"], ["amount_residual_signed:sum"]
+            )
+        )
+        levels = {}
+        for partner, level in Move._read_group(
+            [*domain, ("dunning_level_id", "!=", False)],
+            ["commercial_partner_id", "dunning_level_id"],
+        ):
+            current = levels.get(partner)
+            if not current or (level.sequence, level.delay_days) > (
+                current.sequence,
+                current.delay_days,
+            ):
+                levels[partner] = level
+        for partner in self:
+            customer = partner.commercial_partner_id
+            partner.dunning_overdue_amount = totals.get(customer, 0.0)
+            partner.dunning_max_level_id = levels.get(customer, False)
+
+    def action_view_dunning_invoices(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "account.action_move_out_invoice_type"
+        )
+        action["domain"] = [
+            ("commercial_partner_id", "=", self.commercial_partner_id.id),
+            ("move_type", "in", ("out_invoice", "out_receipt")),
+        ]
+        action["context"] = {
+            "search_default_dunning_overdue": 1,
+            "default_move_type": "out_invoice",
+        }
+        return action
 
     @api.constrains("dunning_policy_id")
     def _check_dunning_policy_company(self):

@@ -326,3 +326,42 @@ class TestDunningPayments(DunningCase):
             )
         )
         self.assertIn("200.00", mail.body_html)
+
+
+@tagged("post_install", "-at_install")
+class TestDunningCustomerOverview(DunningCase):
+    def test_overdue_total_and_highest_level(self):
+        self._invoice("2026-02-20", 250.0)
+        self._invoice("2026-03-08", 120.5)
+        self._invoice("2026-04-30", 999.0)  # not due yet
+        self._invoice("2026-03-01", 75.0, partner=self.customer_2)
+        self._run("2026-03-14")
+        contact = self.env["res.partner"].create(
+            {"name": "Anna de Vries", "parent_id": self.customer.id}
+        )
+        with freeze_time("2026-03-14"):
+            self.env.invalidate_all()
+            self.assertRecordValues(
+                self.customer | contact | self.customer_2,
+                [
+                    # 22 days late: final notice; 6 days: reminder
+                    {
+                        "dunning_overdue_amount": 370.5,
+                        "dunning_max_level_id": self.level_3.id,
+                    },
+                    {
+                        "dunning_overdue_amount": 370.5,
+                        "dunning_max_level_id": self.level_3.id,
+                    },
+                    {
+                        "dunning_overdue_amount": 75.0,
+                        "dunning_max_level_id": self.level_2.id,
+                    },
+                ],
+            )
+            action = self.customer.action_view_dunning_invoices()
+        self.assertEqual(
+            sorted(self.Move.search(action["domain"]).mapped("amount_total")),
+            [120.5, 250.0, 999.0],
+        )
+        self.assertEqual(action["context"]["search_default_dunning_overdue"], 1)
