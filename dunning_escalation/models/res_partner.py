@@ -88,6 +88,61 @@ class ResPartner(models.Model):
             partner.dunning_overdue_amount = totals.get(customer, 0.0)
             partner.dunning_max_level_id = levels.get(customer, False)
 
+    def _dunning_statement_moves(self):
+        """The customer's overdue open invoices in dunning, and their open charge
+        invoices, in the current company."""
+        self.ensure_one()
+        Move = self.env["account.move"]
+        overdue = Move.search(
+            [
+                *Move._dunning_candidate_domain(self.env.company),
+                ("commercial_partner_id", "=", self.commercial_partner_id.id),
+                ("invoice_date_due", "<", Move._dunning_today()),
+            ],
+            order="invoice_date_due, id",
+        )
+        return overdue | overdue._dunning_open_charges()
+
+    def _dunning_statement_total(self):
+        moves = self._dunning_statement_moves()
+        currency = moves[:1].currency_id or self.env.company.currency_id
+        return currency.format(sum(moves.mapped("amount_residual")))
+
+    def _dunning_charges_summary(self):
+        """(label, formatted amount) of the fees, compensation and interest charged
+        on the customer's overdue invoices, waived ones left out."""
+        self.ensure_one()
+        moves = self._dunning_statement_moves()
+        lines = moves.dunning_fee_move_ids.filtered(
+            lambda fee: fee.state == "posted" and fee.payment_state != "reversed"
+        ).invoice_line_ids
+        labels = dict(
+            lines._fields["dunning_charge_type"]._description_selection(self.env)
+        )
+        currency = moves[:1].currency_id or self.env.company.currency_id
+        return [
+            (labels[kind], currency.format(sum(group.mapped("price_total"))))
+            for kind, group in lines.grouped("dunning_charge_type").items()
+            if kind
+        ]
+
+    def action_dunning_send_statement(self):
+        """Open the mail composer with the statement PDF attached."""
+        self.ensure_one()
+        template = self.env.ref("dunning_escalation.mail_template_dunning_statement")
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "mail.compose.message",
+            "view_mode": "form",
+            "target": "new",
+            "context": {
+                "default_model": "res.partner",
+                "default_res_ids": self.ids,
+                "default_template_id": template.id,
+                "default_composition_mode": "comment",
+            },
+        }
+
     def action_view_dunning_invoices(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(

@@ -1,5 +1,6 @@
 import io
 
+from freezegun import freeze_time
 from PyPDF2 import PdfReader
 
 from odoo.exceptions import AccessError
@@ -92,3 +93,42 @@ class TestDunningLetters(DunningCase):
         self.assertEqual(letter.tracking_ref, "RR123456785NL")
         with self.assertRaisesRegex(AccessError, "cannot be edited"):
             letter.reason = "changed"
+
+
+@tagged("post_install", "-at_install")
+class TestDunningStatement(DunningCase):
+    def test_customer_statement_pdf_and_mail(self):
+        self.policy.legal_profile = "eu_b2b"
+        self.level_3.write({"charge_compensation": True})
+        old = self._invoice("2026-02-20", 250.0)
+        recent = self._invoice("2026-03-08", 120.5)
+        self._run("2026-03-14")
+        report = self.env.ref("dunning_escalation.action_report_dunning_statement")
+        with freeze_time("2026-03-14"):
+            content, kind = report.with_context(
+                force_report_rendering=True
+            )._render_qweb_pdf(report.report_name, self.customer.ids)
+        self.assertEqual(kind, "pdf")
+        text = pdf_text(content)
+        for expected in (
+            "Statement of overdue invoices",
+            old.name,
+            recent.name,
+            "Final notice",  # the level of the old invoice
+            "Recovery Compensation",  # EUR 40 charged at the final notice
+            "Next steps",
+            "History",
+        ):
+            with self.subTest(expected=expected):
+                self.assertIn(expected, text)
+        # 250 + 120.50 + the 40.00 charge invoice
+        self.assertIn("410.50", text)
+        action = self.customer.action_dunning_send_statement()
+        composer = (
+            self.env["mail.compose.message"].with_context(action["context"]).create({})
+        )
+        self.assertEqual(
+            composer.template_id,
+            self.env.ref("dunning_escalation.mail_template_dunning_statement"),
+        )
+        self.assertIn("Statement of overdue invoices", composer.subject)
