@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import pdf
 
@@ -76,10 +76,57 @@ class DunningEvent(models.Model):
         help="The invoice that booked this fee or interest.",
     )
 
+    paid_date = fields.Date(
+        compute="_compute_recovery",
+        store=True,
+        help="When the invoice was settled in full, if it was.",
+    )
+    days_to_pay = fields.Integer(
+        string="Days to Pay",
+        compute="_compute_recovery",
+        store=True,
+        aggregator="avg",
+        help="Days from this step to full payment of the invoice.",
+    )
+    recovery = fields.Selection(
+        [
+            ("7", "Paid within 7 days"),
+            ("14", "Paid within 14 days"),
+            ("30", "Paid within 30 days"),
+            ("later", "Paid later"),
+            ("open", "Not paid"),
+        ],
+        compute="_compute_recovery",
+        store=True,
+        help="How soon after this step the invoice was paid.",
+    )
+
     _step_once = models.UniqueIndex(
         f"(move_id, level_id, kind) WHERE kind IN {STEP_KINDS}",
         "This step was already taken for this invoice at this level.",
     )
+
+    @api.depends("date", "move_id.payment_state", "move_id.amount_residual")
+    def _compute_recovery(self):
+        for event in self:
+            move = event.move_id
+            paid = move.payment_state in ("paid", "in_payment", "reversed")
+            dates = [date for date, _amount in move._dunning_payments()] if paid else []
+            event.paid_date = max(dates) if dates else False
+            if not event.paid_date:
+                event.days_to_pay = 0
+                event.recovery = "open"
+                continue
+            days = max((event.paid_date - event.date).days, 0)
+            event.days_to_pay = days
+            event.recovery = next(
+                (
+                    bucket
+                    for bucket, limit in (("7", 7), ("14", 14), ("30", 30))
+                    if days <= limit
+                ),
+                "later",
+            )
 
     def write(self, vals):
         """The history is read-only; only a registered letter's tracking number is

@@ -365,3 +365,33 @@ class TestDunningCustomerOverview(DunningCase):
             [120.5, 250.0, 999.0],
         )
         self.assertEqual(action["context"]["search_default_dunning_overdue"], 1)
+
+
+@tagged("post_install", "-at_install")
+class TestDunningRecovery(DunningCase):
+    def test_recovery_per_step(self):
+        quick = self._invoice("2026-03-10", 100.0)
+        slow = self._invoice("2026-03-10", 200.0, partner=self.customer_2)
+        self._run("2026-03-13")
+        self._register_payment(quick, payment_date="2026-03-18")  # 5 days after
+        self._run("2026-03-17")  # slow: firm reminder
+        self.env.flush_all()
+        quick_mail = self._events(quick, "email")
+        self.assertRecordValues(
+            quick_mail,
+            [{"paid_date": D(2026, 3, 18), "days_to_pay": 5, "recovery": "7"}],
+        )
+        self.assertEqual(set(self._events(slow, "email").mapped("recovery")), {"open"})
+        self._register_payment(slow, payment_date="2026-04-10")
+        self.env.flush_all()
+        by_level = {e.level_id: e for e in self._events(slow, "email")}
+        self.assertEqual(by_level[self.level_1].days_to_pay, 28)
+        self.assertEqual(by_level[self.level_1].recovery, "30")
+        self.assertEqual(by_level[self.level_2].days_to_pay, 24)
+        # The analysis groups by level and bucket, averaging the days to pay.
+        groups = self.Event._read_group(
+            [("kind", "=", "email"), ("move_id", "in", (quick | slow).ids)],
+            ["level_id"],
+            ["days_to_pay:avg"],
+        )
+        self.assertEqual(dict(groups), {self.level_1: 16.5, self.level_2: 24.0})
