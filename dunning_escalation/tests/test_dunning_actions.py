@@ -1,7 +1,11 @@
 from freezegun import freeze_time
+from lxml import etree
 
 from odoo.exceptions import UserError
 from odoo.tests import tagged
+from odoo.tools.safe_eval import datetime as safe_datetime
+from odoo.tools.safe_eval import dateutil
+from odoo.tools.safe_eval import safe_eval
 
 from .common import D
 from .common import DunningCase
@@ -145,3 +149,36 @@ class TestDunningCron(DunningCase):
             ),
             120,
         )
+
+
+@tagged("post_install", "-at_install")
+class TestDunningTodayFilters(DunningCase):
+    def test_todays_work_filters(self):
+        """The filters behind Dunning: Today's Work, evaluated as the web client
+        evaluates them."""
+        due = self._invoice("2026-03-10")
+        later = self._invoice("2026-03-20")
+        promised = self._invoice("2026-03-01", partner=self.customer_2)
+        promised.write(
+            {"dunning_blocked_until": D(2026, 3, 14), "dunning_block_reason": "promise"}
+        )
+        view = self.env.ref("dunning_escalation.view_account_invoice_filter_dunning")
+        filters = {
+            node.get("name"): node.get("domain")
+            for node in etree.fromstring(view.arch).iter("filter")
+            if node.get("domain")
+        }
+        context = {
+            "context_today": lambda: safe_datetime.date(2026, 3, 13),
+            "relativedelta": dateutil.relativedelta.relativedelta,
+        }
+        ours = due | later | promised
+
+        def matching(name):
+            return self.Move.search(safe_eval(filters[name], context)) & ours
+
+        # The promise pushes its invoice's next step to the end of the block.
+        self.assertEqual(matching("dunning_due_step"), due)
+        self.assertEqual(matching("dunning_promise_due"), promised)
+        self.assertEqual(matching("dunning_block_ending"), promised)
+        self.assertTrue(self.env.ref("dunning_escalation.action_dunning_today"))
