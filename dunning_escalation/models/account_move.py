@@ -106,6 +106,9 @@ class AccountMove(models.Model):
         copy=False,
         index="btree_not_null",
     )
+    dunning_level_tone = fields.Selection(
+        related="dunning_level_id.tone", string="Dunning Tone"
+    )
     dunning_last_date = fields.Date(
         string="Last Dunning Step", readonly=True, copy=False
     )

@@ -46,6 +46,16 @@ class DunningLevel(models.Model):
         string="Activity",
         help="Schedule this activity (a phone call, say) for the responsible user.",
     )
+    tone = fields.Selection(
+        [
+            ("friendly", "Friendly"),
+            ("reminder", "Reminder"),
+            ("firm", "Firm"),
+            ("final", "Final"),
+        ],
+        compute="_compute_tone",
+        help="Where the level stands on its ladder; the colour of its badge.",
+    )
     fee_fixed = fields.Monetary(string="Fixed Fee", currency_field="currency_id")
     fee_percent = fields.Float(string="Fee (%)", digits=(16, 4))
     apply_interest = fields.Boolean(
@@ -62,6 +72,23 @@ class DunningLevel(models.Model):
         string="Hand Off to Agency",
         help="At this level the case is handed over to the collection agency.",
     )
+
+    @api.depends("delay_days", "handoff", "sequence", "policy_id.level_ids")
+    def _compute_tone(self):
+        for level in self:
+            ladder = level.policy_id._ordered_levels()
+            later = ladder.filtered(
+                lambda other, lvl=level: (other.sequence, other.delay_days)
+                > (lvl.sequence, lvl.delay_days)
+            )
+            if level.handoff or (later and later[0].handoff) or not later:
+                level.tone = "final"
+            elif level.delay_days <= 0:
+                level.tone = "friendly"
+            elif level == ladder.filtered(lambda lvl: lvl.delay_days > 0)[:1]:
+                level.tone = "reminder"
+            else:
+                level.tone = "firm"
 
     def _charges(self):
         """Whether this level charges the customer anything."""

@@ -174,7 +174,14 @@ class DunningPolicy(models.Model):
             return "eu_b2b"
         return False
 
+    def _ordered_levels(self):
+        """The active levels in escalation order (a level just added may sit at the
+        end of the cached one2many)."""
+        self.ensure_one()
+        return self.level_ids.sorted(lambda lvl: (lvl.sequence, lvl.delay_days))
+
     def _steps(self):
         """The active levels of the policy as a ladder for tools.ladder."""
-        self.ensure_one()
-        return [ladder.Step(level, level.delay_days) for level in self.level_ids]
+        return [
+            ladder.Step(level, level.delay_days) for level in self._ordered_levels()
+        ]

@@ -1,6 +1,6 @@
 from freezegun import freeze_time
 
-from odoo import fields
+from odoo import Command, fields
 from odoo.tests import tagged
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
@@ -76,6 +76,32 @@ class TestInvoiceDunningFields(AccountTestInvoicingCommon):
             with self.subTest(move_type=move_type):
                 self.assertFalse(move.dunning_policy_id)
                 self.assertFalse(move.dunning_next_date)
+
+    def test_level_tones_follow_the_ladder(self):
+        levels = self.policy.with_context(active_test=False).level_ids
+        self.assertEqual(
+            levels.mapped("tone"), ["friendly", "reminder", "firm", "final", "final"]
+        )
+        # A new last level before the handoff becomes the final one.
+        self.policy.level_ids = [
+            Command.create(
+                {
+                    "name": "Last call",
+                    "sequence": 35,
+                    "delay_days": 21,
+                    "mail_template_id": levels[3].mail_template_id.id,
+                }
+            )
+        ]
+        tones = dict(
+            zip(
+                self.policy.level_ids.mapped("name"),
+                self.policy.level_ids.mapped("tone"),
+                strict=True,
+            )
+        )
+        self.assertEqual(tones["Final notice"], "firm")
+        self.assertEqual(tones["Last call"], "final")
 
     def test_new_company_gets_default_policy(self):
         company = self.env["res.company"].create({"name": "Dunning Test Subsidiary"})
