@@ -1547,7 +1547,6 @@ class AccountMove(models.Model):
 
     def _dunning_block(self, until, reason, note=False):
         kind = {"dispute": "dispute", "promise": "promise"}.get(reason, "block")
-        today = self._dunning_today()
         self._dunning_write(
             {
                 "dunning_blocked_until": until,
@@ -1555,39 +1554,17 @@ class AccountMove(models.Model):
                 "dunning_block_note": note,
             }
         )
-        self.env["dunning.event"].sudo().create(
-            [
-                {
-                    "move_id": move.id,
-                    "partner_id": move.commercial_partner_id.id,
-                    "level_id": move.dunning_level_id.id,
-                    "kind": kind,
-                    "date": today,
-                    "reason": self.env._(
-                        "Blocked until %(date)s%(note)s",
-                        date=until,
-                        note=f": {note}" if note else "",
-                    ),
-                }
-                for move in self
-            ]
+        self._dunning_record(
+            kind,
+            self.env._(
+                "Blocked until %(date)s%(note)s",
+                date=until,
+                note=f": {note}" if note else "",
+            ),
         )
 
     def _dunning_unblock(self, reason):
-        today = self._dunning_today()
-        self.env["dunning.event"].sudo().create(
-            [
-                {
-                    "move_id": move.id,
-                    "partner_id": move.commercial_partner_id.id,
-                    "level_id": move.dunning_level_id.id,
-                    "kind": "unblock",
-                    "date": today,
-                    "reason": reason,
-                }
-                for move in self
-            ]
-        )
+        self._dunning_record("unblock", reason)
         self._dunning_write(
             {
                 "dunning_blocked_until": False,
