@@ -330,6 +330,39 @@ class AccountMove(models.Model):
             domain.append(("company_id", "in", companies.ids))
         return domain
 
+    @api.model
+    def _dunning_overdue_domain(
+        self, today, partners, companies=None, policy=None, unblocked=False
+    ):
+        """Open invoices in dunning of the commercial ``partners``, past due on
+        ``today``; under ``policy`` only when given, and without the invoices still
+        blocked on ``today`` when ``unblocked``."""
+        domain = [
+            *self._dunning_candidate_domain(companies),
+            ("commercial_partner_id", "in", partners.ids),
+            ("invoice_date_due", "<", today),
+        ]
+        if policy:
+            domain.append(("dunning_policy_id", "=", policy.id))
+        if unblocked:
+            domain += [
+                "|",
+                ("dunning_blocked_until", "=", False),
+                ("dunning_blocked_until", "<=", today),
+            ]
+        return domain
+
+    @api.model
+    def _dunning_overdue_statement(self, today, partner, company, **options):
+        """What a statement of ``partner`` lists: its overdue open invoices (see
+        _dunning_overdue_domain for ``options``), oldest first, and their open
+        charge invoices."""
+        overdue = self.search(
+            self._dunning_overdue_domain(today, partner, company, **options),
+            order="invoice_date_due, id",
+        )
+        return overdue | overdue._dunning_open_charges()
+
     def _dunning_write(self, vals):
         """Write dunning bookkeeping on invoices.
 
@@ -484,11 +517,7 @@ class AccountMove(models.Model):
         if not partners:
             return {}
         groups = self.env["account.move"]._read_group(
-            [
-                *self._dunning_candidate_domain(),
-                ("commercial_partner_id", "in", partners.ids),
-                ("invoice_date_due", "<", today),
-            ],
+            self._dunning_overdue_domain(today, partners),
             ["dunning_policy_id", "commercial_partner_id"],
             ["amount_residual_signed:sum"],
         )
@@ -529,27 +558,26 @@ class AccountMove(models.Model):
                 )
         if skipped_vals:
             Event.create(skipped_vals)
-        sent = self._dunning_send_messages(moving, today)
-        self._dunning_send_sms(moving, today)
-        self._dunning_send_letters(moving, today)
+        # The channels of one customer list the same invoices: read them once.
+        statements = {}
+        sent = self._dunning_send_messages(moving, today, statements=statements)
+        self._dunning_send_sms(moving, today, statements)
+        self._dunning_send_letters(moving, today, statements)
         for level in {d.level for d in moving if d.level.handoff}:
             self.browse(
                 [d.move.id for d in moving if d.level == level]
             )._dunning_handoff(today, level=level)
         activities = [d for d in moving if d.level.activity_type_id]
         self._dunning_schedule_activities(activities, today)
-        charging = [
-            d
-            for d in moving
-            if (d.move.id in sent or not _needs_mail(d)) and d.level._charges()
-        ]
-        for decision in charging:
-            decision.move._dunning_charge(decision.level, today)
-        # The level moves once its message is queued (or when it has none).
+        # The level moves, and charges, once its message is queued (or when it has
+        # none).
+        advanced = [d for d in moving if d.move.id in sent or not _needs_mail(d)]
+        for decision in advanced:
+            if decision.level._charges():
+                decision.move._dunning_charge(decision.level, today)
         by_level = defaultdict(list)
-        for decision in moving:
-            if decision.move.id in sent or not _needs_mail(decision):
-                by_level[decision.level].append(decision.move.id)
+        for decision in advanced:
+            by_level[decision.level].append(decision.move.id)
         for level, move_ids in by_level.items():
             self.browse(move_ids)._dunning_write(
                 {"dunning_level_id": level.id, "dunning_last_date": today}
@@ -574,7 +602,7 @@ class AccountMove(models.Model):
         return {(move.id, level.id, kind) for move, level, kind in rows}
 
     @api.model
-    def _dunning_send_messages(self, decisions, today, resend=False):
+    def _dunning_send_messages(self, decisions, today, resend=False, statements=None):
         """Send the level emails of the decisions: one per customer when the policy
         says so, else one per invoice. Returns the ids of the invoices whose message
         is queued (or that need none)."""
@@ -602,8 +630,7 @@ class AccountMove(models.Model):
             lead = _lead(group)
             template = lead.level.mail_template_id
             partner = lead.move._dunning_recipient()
-            statement = self._dunning_statement_moves_for(group, today)
-            statement._dunning_ensure_access_tokens()
+            statement = self._dunning_statement_moves_for(group, today, statements)
             message, error = lead.move._dunning_post_mail(
                 template, partner, statement, lead.level
             )
@@ -642,7 +669,7 @@ class AccountMove(models.Model):
         return queued
 
     @api.model
-    def _dunning_send_sms(self, decisions, today):
+    def _dunning_send_sms(self, decisions, today, statements=None):
         """Send the level SMS of the decisions, grouped like the emails, to the
         recipient's mobile or phone in E.164. A missing or invalid number, or a
         template that fails, records a failed step and stops nothing else."""
@@ -659,8 +686,7 @@ class AccountMove(models.Model):
             number, error = partner._dunning_sms_number()
             message = False
             if not error:
-                statement = self._dunning_statement_moves_for(group, today)
-                statement._dunning_ensure_access_tokens()
+                statement = self._dunning_statement_moves_for(group, today, statements)
                 template = lead.level.sms_template_id
                 try:
                     body = template.with_context(
@@ -697,7 +723,7 @@ class AccountMove(models.Model):
         self.env["dunning.event"].sudo().create(new_events)
 
     @api.model
-    def _dunning_send_letters(self, decisions, today):
+    def _dunning_send_letters(self, decisions, today, statements=None):
         """Render the level letters of the decisions (one per message group) to PDF,
         store each on the invoice and its events, for the letters-to-print list."""
         _ = self.env._
@@ -713,8 +739,7 @@ class AccountMove(models.Model):
         for group in self._dunning_message_groups(to_print):
             lead = _lead(group)
             partner = lead.move._dunning_recipient()
-            statement = self._dunning_statement_moves_for(group, today)
-            statement._dunning_ensure_access_tokens()
+            statement = self._dunning_statement_moves_for(group, today, statements)
             attachment = self.env["ir.attachment"]
             try:
                 content, _kind = (
@@ -808,26 +833,33 @@ class AccountMove(models.Model):
         return list(groups.values())
 
     @api.model
-    def _dunning_statement_moves_for(self, group, today):
-        """Invoices a message lists: every overdue open invoice of the customer under
-        the same policy (consolidated), else the invoice itself."""
-        move = group[0].move
-        if not move.dunning_policy_id.consolidate_per_partner:
-            return move
-        overdue = self.search(
-            [
-                *self._dunning_candidate_domain(move.company_id),
-                ("commercial_partner_id", "=", move.commercial_partner_id.id),
-                ("dunning_policy_id", "=", move.dunning_policy_id.id),
-                ("invoice_date_due", "<", today),
-                "|",
-                ("dunning_blocked_until", "=", False),
-                ("dunning_blocked_until", "<=", today),
-            ],
-            order="invoice_date_due, id",
-        )
-        listed = overdue | self.browse([d.move.id for d in group])
-        return listed | listed._dunning_open_charges()
+    def _dunning_statement_moves_for(self, group, today, statements=None):
+        """Invoices a message lists, with their pay-link tokens: every overdue open
+        invoice of the customer under the same policy (consolidated), else the
+        invoice itself. ``statements`` keeps them for the other channels."""
+        group_moves = self.browse([d.move.id for d in group])
+        key = frozenset(group_moves.ids)
+        if statements is not None and key in statements:
+            return statements[key]
+        move = group_moves[0]
+        if move.dunning_policy_id.consolidate_per_partner:
+            listed = (
+                self._dunning_overdue_statement(
+                    today,
+                    move.commercial_partner_id,
+                    move.company_id,
+                    policy=move.dunning_policy_id,
+                    unblocked=True,
+                )
+                | group_moves
+            )
+            statement = listed | listed._dunning_open_charges()
+        else:
+            statement = move
+        statement._dunning_ensure_access_tokens()
+        if statements is not None:
+            statements[key] = statement
+        return statement
 
     def _dunning_recipient(self):
         """Who receives the reminders of this invoice: the customer's dunning contact
@@ -890,19 +922,9 @@ class AccountMove(models.Model):
         if ids:
             return self.browse(ids).sorted(lambda m: (m.invoice_date_due, m.id))
         self.ensure_one()
-        today = self._dunning_today()
-        overdue = (
-            self.search(
-                [
-                    *self._dunning_candidate_domain(self.company_id),
-                    ("commercial_partner_id", "=", self.commercial_partner_id.id),
-                    ("invoice_date_due", "<", today),
-                ],
-                order="invoice_date_due, id",
-            )
-            or self
-        )
-        return overdue | overdue._dunning_open_charges()
+        return self._dunning_overdue_statement(
+            self._dunning_today(), self.commercial_partner_id, self.company_id
+        ) or (self | self._dunning_open_charges())
 
     def dunning_statement_total(self):
         """The total due of the invoices listed in the reminder, formatted in
@@ -1399,12 +1421,9 @@ class AccountMove(models.Model):
         for (policy, partner), moves in groups.items():
             if policy.handoff_whole_account:
                 moves |= self.search(
-                    [
-                        *self._dunning_candidate_domain(moves.company_id),
-                        ("commercial_partner_id", "=", partner.id),
-                        ("dunning_policy_id", "=", policy.id),
-                        ("invoice_date_due", "<", today),
-                    ]
+                    self._dunning_overdue_domain(
+                        today, partner, moves.company_id, policy=policy
+                    )
                 )
             project = policy.handoff_project_id or default_project
             if not project:

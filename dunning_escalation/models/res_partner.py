@@ -62,11 +62,9 @@ class ResPartner(models.Model):
         self.dunning_currency_id = company.currency_id
         commercial = self.commercial_partner_id
         Move = self.env["account.move"]
-        domain = [
-            *Move._dunning_candidate_domain(company),
-            ("commercial_partner_id", "in", commercial.ids),
-            ("invoice_date_due", "<", fields.Date.context_today(self)),
-        ]
+        domain = Move._dunning_overdue_domain(
+            fields.Date.context_today(self), commercial, company
+        )
         totals = dict(
             Move._read_group(
                 domain, ["commercial_partner_id"], ["amount_residual_signed:sum"]
@@ -93,15 +91,9 @@ class ResPartner(models.Model):
         invoices, in the current company."""
         self.ensure_one()
         Move = self.env["account.move"]
-        overdue = Move.search(
-            [
-                *Move._dunning_candidate_domain(self.env.company),
-                ("commercial_partner_id", "=", self.commercial_partner_id.id),
-                ("invoice_date_due", "<", Move._dunning_today()),
-            ],
-            order="invoice_date_due, id",
+        return Move._dunning_overdue_statement(
+            Move._dunning_today(), self.commercial_partner_id, self.env.company
         )
-        return overdue | overdue._dunning_open_charges()
 
     def _dunning_statement_total(self):
         moves = self._dunning_statement_moves()
