@@ -6,7 +6,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 DEBIAN_PACKAGES=(git build-essential libpq-dev libldap2-dev libsasl2-dev libjpeg-dev
-  zlib1g-dev libxml2-dev libxslt1-dev postgresql wkhtmltopdf acl)
+  zlib1g-dev libxml2-dev libxslt1-dev postgresql wkhtmltopdf acl chromium poppler-utils)
 
 ensure_debian_packages() {
   command -v dpkg-query >/dev/null || return 0  # not Debian: the user brings them
@@ -140,7 +140,9 @@ psql_admin() { "$(pg_bin)/psql" -X -h 127.0.0.1 -p "$PGPORT" -U postgres -d post
 # Writes the Odoo configuration of this checkout; prints its path.
 write_odoo_conf() {
   local conf
-  conf=$STATE/odoo-$(printf %s "$REPO_ROOT" | sha256sum | cut -c1-8).conf
+  # One file per checkout and ports, so that runs side by side never share one.
+  conf=$STATE/odoo-$(printf %s "$REPO_ROOT:${DUNNING_HTTP_PORT:-}:${DUNNING_SMTP_PORT:-}" |
+    sha256sum | cut -c1-8).conf
   cat >"$conf" <<CONF
 [options]
 addons_path = $ODOO_DIR/odoo/addons,$ODOO_DIR/addons,$REPO_ROOT
