@@ -6,7 +6,8 @@
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 DEBIAN_PACKAGES=(git build-essential libpq-dev libldap2-dev libsasl2-dev libjpeg-dev
-  zlib1g-dev libxml2-dev libxslt1-dev postgresql wkhtmltopdf acl chromium poppler-utils)
+  zlib1g-dev libxml2-dev libxslt1-dev postgresql wkhtmltopdf acl chromium poppler-utils
+  gettext)
 
 ensure_debian_packages() {
   command -v dpkg-query >/dev/null || return 0  # not Debian: the user brings them
