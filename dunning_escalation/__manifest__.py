@@ -20,6 +20,7 @@
         "views/dunning_policy_views.xml",
         "views/dunning_interest_rate_views.xml",
         "views/dunning_event_views.xml",
+        "views/dunning_overdue_report_views.xml",
         "views/account_move_views.xml",
         "views/res_config_settings_views.xml",
         "views/res_partner_views.xml",

@@ -3,6 +3,7 @@ from . import account_move_line
 from . import dunning_event
 from . import dunning_interest_rate
 from . import dunning_level
+from . import dunning_overdue_report
 from . import dunning_policy
 from . import mail_mail
 from . import project_task

@@ -641,6 +641,7 @@ class AccountMove(models.Model):
                     "partner_id": partner.id,
                     "level_id": decision.level.id,
                     "kind": "email",
+                    "template_name": template.name,
                     "date": today,
                     "state": "failed" if error else "done",
                     "mail_message_id": message.id if message else False,
@@ -714,6 +715,7 @@ class AccountMove(models.Model):
                         "partner_id": partner.id,
                         "level_id": decision.level.id,
                         "kind": "sms",
+                        "template_name": lead.level.sms_template_id.name,
                         "date": today,
                         "state": "failed" if error else "done",
                         "mail_message_id": message.id if message else False,
@@ -1471,6 +1473,8 @@ class AccountMove(models.Model):
                         "level_id": (level or m.dunning_level_id).id,
                         "kind": "handoff",
                         "date": today,
+                        "amount": m.amount_residual,
+                        "task_id": task.id,
                         "reason": self.env._("Task %s", task.display_name),
                     }
                     for m in moves

@@ -57,6 +57,9 @@ class DunningEvent(models.Model):
     currency_id = fields.Many2one(related="move_id.currency_id")
     amount = fields.Monetary(currency_field="currency_id")
     reason = fields.Text()
+    template_name = fields.Char(
+        string="Template", readonly=True, help="The mail or SMS template sent."
+    )
     mail_message_id = fields.Many2one(
         "mail.message", string="Message", ondelete="set null"
     )
@@ -101,6 +104,40 @@ class DunningEvent(models.Model):
         help="How soon after this step the invoice was paid.",
     )
 
+    charge_outcome = fields.Selection(
+        [
+            ("open", "Charged, Open"),
+            ("paid", "Charged, Paid"),
+            ("waived", "Waived"),
+            ("refused", "Not Charged"),
+        ],
+        string="Charge Outcome",
+        compute="_compute_charge_outcome",
+        store=True,
+        help="What became of a fee or interest: still owed, paid, waived after it "
+        "was charged, or never charged (the law or the policy did not allow it).",
+    )
+    task_id = fields.Many2one(
+        "project.task",
+        string="Collection Task",
+        readonly=True,
+        index="btree_not_null",
+        ondelete="set null",
+    )
+    agency_outcome = fields.Selection(
+        [
+            ("with_agency", "With the Agency"),
+            ("recovered", "Recovered"),
+            ("recalled", "Recalled"),
+            ("written_off", "Written Off"),
+        ],
+        string="Agency Outcome",
+        compute="_compute_agency_outcome",
+        store=True,
+        help="Where a handed-over invoice stands: still with the agency, paid, taken "
+        "back in-house, or written off.",
+    )
+
     _step_once = models.UniqueIndex(
         f"(move_id, level_id, kind) WHERE kind IN {STEP_KINDS}",
         "This step was already taken for this invoice at this level.",
@@ -127,6 +164,44 @@ class DunningEvent(models.Model):
                 ),
                 "later",
             )
+
+    @api.depends("kind", "state", "fee_move_id.payment_state")
+    def _compute_charge_outcome(self):
+        for event in self:
+            if event.kind not in ("fee", "interest"):
+                event.charge_outcome = False
+            elif not event.fee_move_id:
+                event.charge_outcome = "refused"
+            elif event.state == "cancelled":
+                event.charge_outcome = "waived"
+            elif event.fee_move_id.payment_state in ("paid", "in_payment"):
+                event.charge_outcome = "paid"
+            else:
+                event.charge_outcome = "open"
+
+    @api.depends(
+        "kind",
+        "move_id.payment_state",
+        "move_id.dunning_handed_off",
+        "task_id.stage_id",
+    )
+    def _compute_agency_outcome(self):
+        written_off = self.env.ref(
+            "dunning_escalation.project_task_stage_written_off",
+            raise_if_not_found=False,
+        )
+        for event in self:
+            move = event.move_id
+            if event.kind != "handoff":
+                event.agency_outcome = False
+            elif move.payment_state in ("paid", "in_payment", "reversed"):
+                event.agency_outcome = "recovered"
+            elif written_off and event.task_id.stage_id == written_off:
+                event.agency_outcome = "written_off"
+            elif not move.dunning_handed_off:
+                event.agency_outcome = "recalled"
+            else:
+                event.agency_outcome = "with_agency"
 
     def write(self, vals):
         """The history is read-only; only a registered letter's tracking number is
