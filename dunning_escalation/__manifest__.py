@@ -32,6 +32,7 @@
         "views/project_task_views.xml",
         "data/mail_template_statement_data.xml",
         "views/dunning_menus.xml",
+        "views/portal_templates.xml",
     ],
     "post_init_hook": "_post_init_hook",
 }

@@ -1,4 +1,5 @@
 from . import test_dunning_actions
+from . import test_dunning_analysis
 from . import test_dunning_channels
 from . import test_dunning_charges
 from . import test_dunning_config
@@ -6,4 +7,5 @@ from . import test_dunning_delivery
 from . import test_dunning_engine
 from . import test_dunning_handoff
 from . import test_dunning_letters
+from . import test_dunning_portal
 from . import test_invoice_dunning_fields

@@ -1,0 +1,95 @@
+from odoo import fields, models
+from odoo.exceptions import UserError
+
+# How long a customer's word from the portal pauses dunning, in days.
+PORTAL_PAUSE_DAYS = {"pay": 3, "paid": 7, "dispute": 30}
+
+
+class AccountMove(models.Model):
+    _inherit = "account.move"
+
+    def _dunning_portal_can_answer(self):
+        """Whether the customer can still answer the reminders of self from the
+        portal: an open invoice under dunning that is not with the agency."""
+        self.ensure_one()
+        return (
+            self.state == "posted"
+            and self.move_type in ("out_invoice", "out_receipt")
+            and self.payment_state in ("not_paid", "partial")
+            and bool(self.dunning_policy_id)
+            and not self.dunning_handed_off
+        )
+
+    def _dunning_portal_answer(self, answer, note=None, paid_on=None):
+        """The customer's answer from the invoice page: paying now, already paid
+        (on ``paid_on``, reference in ``note``) or disputed (why in ``note``).
+        Pauses dunning, tells the responsible user with an activity and writes the
+        answer in the chatter. Raises UserError with what to correct."""
+        self.ensure_one()
+        _ = self.env._
+        today = self._dunning_today()
+        note = (note or "").strip()
+        if not self._dunning_portal_can_answer():
+            raise UserError(_("This invoice no longer needs an answer. Thank you."))
+        if answer == "dispute" and not note:
+            raise UserError(_("Tell us what is wrong with the invoice."))
+        if answer == "paid":
+            paid_on = fields.Date.to_date(paid_on) if paid_on else None
+            if not paid_on or paid_on > today:
+                raise UserError(_("Give the date you paid, today or earlier."))
+        until = fields.Date.add(today, days=PORTAL_PAUSE_DAYS[answer])
+        amount = self.currency_id.format(self.amount_residual)
+        if answer == "pay":
+            reason = "promise"
+            said = _(
+                "%(customer)s is paying %(amount)s now",
+                amount=amount,
+                customer=self.partner_id.name,
+            )
+            summary = _("Check the payment of %s", self.name)
+        elif answer == "paid":
+            reason = "other"
+            said = _(
+                "%(customer)s says %(amount)s was paid on %(date)s%(ref)s",
+                customer=self.partner_id.name,
+                amount=amount,
+                date=paid_on,
+                ref=_(" (reference %s)", note) if note else "",
+            )
+            summary = _("Find the payment the customer reports for %s", self.name)
+        else:
+            reason = "dispute"
+            said = _(
+                "%(customer)s disputes the invoice: %(why)s",
+                customer=self.partner_id.name,
+                why=note,
+            )
+            summary = _("Resolve the dispute on %s", self.name)
+        self._dunning_block(until, reason, _("From the customer portal: %s", said))
+        self.activity_schedule(
+            "mail.mail_activity_data_todo",
+            summary=summary,
+            note=said,
+            user_id=self._dunning_responsible_user().id,
+            date_deadline=today,
+        )
+        self.message_post(
+            body=said,
+            author_id=self.partner_id.id,
+            message_type="comment",
+            subtype_xmlid="mail.mt_note",
+        )
+        return until
+
+    def _dunning_responsible_user(self):
+        """Who follows up on the customer's answers: the policy's user, else the
+        invoice's salesperson, else whoever created the invoice."""
+        self.ensure_one()
+        for user in (
+            self.dunning_policy_id.user_id,
+            self.invoice_user_id,
+            self.create_uid,
+        ):
+            if user and user._is_internal():
+                return user
+        return self.env.ref("base.user_admin")
