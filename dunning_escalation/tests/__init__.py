@@ -8,4 +8,5 @@ from . import test_dunning_engine
 from . import test_dunning_handoff
 from . import test_dunning_letters
 from . import test_dunning_portal
+from . import test_dunning_translations
 from . import test_invoice_dunning_fields

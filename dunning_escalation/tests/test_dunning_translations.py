@@ -1,0 +1,75 @@
+from odoo.tests import tagged
+
+from .common import DunningCase
+
+# For each shipped language, words its reminders must carry: the subject's opening
+# of the reminder, the firm reminder and the final notice, and a column header.
+EXPECTED = {
+    "nl_NL": (
+        "Betalingsherinnering",
+        "Aanmaning",
+        "Ingebrekestelling",
+        "Dagen te laat",
+    ),
+    "fr_FR": (
+        "Rappel de paiement",
+        "Deuxième relance",
+        "Mise en demeure",
+        "Jours de retard",
+    ),
+    "de_DE": ("Zahlungserinnerung", "Mahnung", "Letzte Mahnung", "Tage überfällig"),
+    "sv_SE": (
+        "Betalningspåminnelse",
+        "Andra påminnelsen",
+        "Sista påminnelse",
+        "Dagar försenad",
+    ),
+}
+
+
+@tagged("post_install", "-at_install")
+class TestDunningTranslations(DunningCase):
+    """The shipped translations load into Odoo, and every level's mail renders in
+    the customer's language with its invoices: a translation that broke a
+    template's QWeb would fail here."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        langs = list(EXPECTED)
+        for lang in langs:
+            cls.env["res.lang"]._activate_lang(lang)
+        cls.env["ir.module.module"].search(
+            [("name", "=", "dunning_escalation")]
+        )._load_module_terms(["dunning_escalation"], langs, overwrite=True)
+
+    def test_reminders_in_the_customers_language(self):
+        customers = {
+            lang: self.env["res.partner"].create(
+                {
+                    "name": f"Customer {lang}",
+                    "email": f"{lang}@example.com",
+                    "lang": lang,
+                }
+            )
+            for lang in EXPECTED
+        }
+        invoices = {
+            lang: self._invoice("2026-02-01", 100.0, partner=partner)
+            for lang, partner in customers.items()
+        }
+        for day in ("2026-02-04", "2026-02-08", "2026-02-15"):
+            self._run(day)
+        for lang, (reminder, firm, final, column) in EXPECTED.items():
+            with self.subTest(lang=lang):
+                invoice = invoices[lang]
+                mails = self._mails_of(self._events(invoice, "email")).sorted("id")
+                self.assertEqual(len(mails), 3)
+                for mail, word in zip(mails, (reminder, firm, final), strict=True):
+                    self.assertTrue(mail.subject.startswith(word), mail.subject)
+                    self.assertIn(invoice.name, mail.subject)
+                    self.assertIn(column, mail.body_html)
+                    self.assertIn(invoice.name, mail.body_html)
+                    self.assertIn(
+                        "100,00", mail.body_html, "amounts in the local format"
+                    )
