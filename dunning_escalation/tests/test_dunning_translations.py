@@ -26,6 +26,14 @@ EXPECTED = {
     ),
 }
 
+# The due date of 1 February 2026 as each language writes it.
+DUE_DATE = {
+    "nl_NL": "01-02-2026",
+    "fr_FR": "01/02/2026",
+    "de_DE": "01.02.2026",
+    "sv_SE": "2026-02-01",
+}
+
 
 @tagged("post_install", "-at_install")
 class TestDunningTranslations(DunningCase):
@@ -70,6 +78,7 @@ class TestDunningTranslations(DunningCase):
                     self.assertIn(invoice.name, mail.subject)
                     self.assertIn(column, mail.body_html)
                     self.assertIn(invoice.name, mail.body_html)
+                    self.assertIn(f">{DUE_DATE[lang]}</td>", mail.body_html)
                     self.assertIn(
                         "100,00", mail.body_html, "amounts in the local format"
                     )
