@@ -34,5 +34,6 @@
         "views/dunning_menus.xml",
         "views/portal_templates.xml",
     ],
+    "demo": ["demo/dunning_demo.xml"],
     "post_init_hook": "_post_init_hook",
 }

@@ -1,6 +1,7 @@
 from . import account_move
 from . import account_move_line
 from . import account_move_portal
+from . import dunning_demo
 from . import dunning_event
 from . import dunning_interest_rate
 from . import dunning_level

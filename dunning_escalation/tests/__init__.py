@@ -4,6 +4,7 @@ from . import test_dunning_channels
 from . import test_dunning_charges
 from . import test_dunning_config
 from . import test_dunning_delivery
+from . import test_dunning_demo
 from . import test_dunning_engine
 from . import test_dunning_handoff
 from . import test_dunning_letters

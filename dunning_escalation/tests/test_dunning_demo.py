@@ -1,0 +1,293 @@
+from freezegun import freeze_time
+
+from odoo.tests import tagged
+
+from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+
+from ..models.dunning_demo import CUSTOMERS
+from ..models.dunning_demo import INVOICES
+from .common import D
+
+
+@tagged("post_install", "-at_install")
+class TestDunningDemo(AccountTestInvoicingCommon):
+    """The demo data, built as on 24 November 2026: every stage of the ladder is
+    there, with the history the replayed job wrote."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        with freeze_time("2026-11-24"):
+            cls.moves = cls.env["dunning.demo"]._dunning_demo_populate()
+        cls.invoices = cls.env["account.move"].union(*cls.moves.values())
+        cls.policy = cls.invoices.dunning_policy_id
+        cls.Event = cls.env["dunning.event"]
+
+    def _events(self, kind, state="done"):
+        return self.Event.search(
+            [("move_id", "in", self.invoices.ids), ("kind", "=", kind)]
+            + ([("state", "=", state)] if state else []),
+            order="date, id",
+        )
+
+    def _by_key(self, records, value):
+        """{invoice key: [value(record), ...]} of the records (invoices or events)."""
+        keys = {move: key for key, move in self.moves.items()}
+        result = {}
+        for record in records:
+            move = record if record._name == "account.move" else record.move_id
+            result.setdefault(keys[move], []).append(value(record))
+        return result
+
+    def test_customers_and_profiles(self):
+        customers = self.invoices.commercial_partner_id
+        self.assertEqual(len(customers), len(CUSTOMERS))
+        self.assertEqual(
+            sorted(customers.country_id.mapped("code")), ["BE", "DE", "GB", "NL", "SE"]
+        )
+        profiles = {c.name: self.policy._legal_profile_for(c) for c in customers}
+        self.assertEqual(
+            profiles,
+            {
+                "Bakkerij Van der Linden B.V.": "nl_b2b",
+                "Groenhart Installatietechniek B.V.": "nl_b2b",
+                "Sanne de Boer": "nl_b2c",
+                "Brasserie Le Petit Sablon SRL": "be_b2b",
+                "Vandenberghe Bouw NV": "be_b2b",
+                "Lucas Peeters": "be_b2c",
+                "Nordvik Logistik AB": "se_b2b",
+                "Karin Lindqvist": "se_b2c",
+                "Hofmann Maschinenbau GmbH": "de_b2b",
+                "Jonas Becker": "de_b2c",
+                "Ashworth & Gale Ltd": "uk_b2b",
+                "Thistle Print Studio Ltd": "uk_b2b",
+                "Oliver Bennett": False,
+            },
+        )
+        groenhart = self.moves["groenhart_new"].partner_id
+        self.assertEqual(
+            groenhart.dunning_contact_id.email, "crediteuren@groenhart.example"
+        )
+        self.assertEqual(
+            sorted(set(self.invoices.currency_id.mapped("name"))), ["EUR", "GBP", "SEK"]
+        )
+        self.assertEqual(set(self.invoices.mapped("state")), {"posted"})
+
+    def test_every_level_today(self):
+        levels = {
+            key: move.dunning_level_id.name or "new"
+            for key, move in self.moves.items()
+            if move.payment_state in ("not_paid", "partial")
+        }
+        self.assertEqual(
+            levels,
+            {
+                "groenhart_new": "new",
+                "thistle_new": "new",
+                "nordvik_friendly": "Friendly reminder",
+                "ashworth_blocked": "Friendly reminder",
+                "vandenberghe_reminder": "Reminder",
+                "peeters_reminder": "Reminder",
+                "hofmann_reminder": "Reminder",
+                "vanderlinden_firm": "Firm reminder",
+                "deboer_firm": "Firm reminder",
+                "sablon_dispute": "Firm reminder",
+                "nordvik_promise": "Firm reminder",
+                "becker_final": "Final notice",
+                "ashworth_final": "Final notice",
+                "thistle_broken": "Final notice",
+                "vandenberghe_agency": "Collection agency",
+                "hofmann_recalled": "Collection agency",
+                "bennett_written_off": "Collection agency",
+            },
+        )
+        self.assertEqual(self.moves["hofmann_recalled"].payment_state, "partial")
+        self.assertEqual(self.moves["hofmann_recalled"].amount_residual, 8400.0)
+        # Every invoice climbed the ladder one level at a time.
+        self.assertFalse(self._events("skipped", state=None))
+        self.assertEqual(self._events("email", state="failed").ids, [])
+
+    def test_blocks_with_each_reason(self):
+        blocked = self.invoices.filtered("dunning_blocked_until")
+        self.assertEqual(
+            self._by_key(
+                blocked, lambda m: (m.dunning_block_reason, m.dunning_blocked_until)
+            ),
+            {
+                "sablon_dispute": [("dispute", D(2026, 12, 8))],
+                "nordvik_promise": [("promise", D(2026, 11, 29))],
+                "hofmann_recalled": [("promise", D(2026, 12, 4))],
+                "ashworth_blocked": [("other", D(2026, 11, 30))],
+            },
+        )
+        self.assertEqual(
+            self._by_key(self._events("unblock"), lambda e: (e.date, e.reason)),
+            {
+                "groenhart_kept": [(D(2026, 10, 31), "Promise kept")],
+                "thistle_broken": [
+                    (
+                        D(2026, 11, 11),
+                        "Promise to pay broken: still unpaid, dunning resumes",
+                    )
+                ],
+            },
+        )
+        self.assertEqual(len(self._events("dispute")), 1)
+        self.assertEqual(len(self._events("promise")), 4)
+        self.assertEqual(len(self._events("block")), 1)
+
+    def test_paid_after_a_reminder(self):
+        paid = self._events("paid")
+        self.assertEqual(
+            self._by_key(paid, lambda e: (e.date, e.reason, e.recovery)),
+            {
+                "vanderlinden_paid": [
+                    (D(2026, 10, 14), "Paid in full after Firm reminder", "7")
+                ],
+                "deboer_paid": [(D(2026, 10, 15), "Paid in full after Reminder", "7")],
+                "hofmann_paid": [(D(2026, 10, 22), "Paid in full after Reminder", "7")],
+                "groenhart_kept": [
+                    (D(2026, 10, 29), "Paid in full after Reminder", "7")
+                ],
+                "sablon_paid": [
+                    (D(2026, 11, 12), "Paid in full after Final notice", "7")
+                ],
+                "lindqvist_recovered": [
+                    (D(2026, 11, 16), "Paid in full after Collection agency", "7")
+                ],
+            },
+        )
+        # A thank-you mail for each, queued.
+        self.assertEqual(len(paid.mail_message_id), 6)
+        mails = self.env["mail.mail"].search(
+            [("mail_message_id", "in", paid.mail_message_id.ids)]
+        )
+        self.assertEqual(len(mails), 6)
+        # The reminders before those payments, by how soon each was paid.
+        reminders = self._events("email").filtered(lambda e: e.recovery != "open")
+        self.assertEqual(
+            sorted(reminders.mapped("recovery")),
+            ["14"] * 5 + ["30"] * 3 + ["7"] * 6 + ["later"] * 3,
+        )
+
+    def test_charges_follow_the_legal_profile(self):
+        fees = self._events("fee", state=None)
+        self.assertEqual(
+            self._by_key(
+                fees, lambda e: (e.state, e.amount, e.fee_move_id.payment_state)
+            ),
+            {
+                "vanderlinden_paid": [("done", 346.5, "paid")],  # WIK: 15%
+                "vanderlinden_firm": [("done", 222.0, "not_paid")],
+                "vandenberghe_agency": [("done", 40.0, "not_paid")],
+                "hofmann_recalled": [("done", 40.0, "not_paid")],
+                "lindqvist_recovered": [("done", 180.0, "not_paid")],  # SEK
+                "sablon_paid": [("done", 40.0, "not_paid")],
+                "thistle_broken": [("done", 70.0, "not_paid")],  # GBP
+                "sablon_dispute": [("done", 40.0, "not_paid")],
+                "ashworth_final": [("done", 70.0, "not_paid")],
+                # Waived as goodwill with a credit note.
+                "nordvik_promise": [("cancelled", 450.0, "reversed")],
+                # A Dutch consumer: not before the 14-day term has run.
+                "deboer_firm": [("cancelled", 0.0, False)],
+            },
+        )
+        refused = fees.filtered(lambda e: e.move_id == self.moves["deboer_firm"])
+        self.assertIn("waiting period", refused.reason)
+        interest = self._events("interest", state=None)
+        self.assertEqual(
+            self._by_key(interest, lambda e: (e.date, e.state)),
+            {
+                "vandenberghe_agency": [
+                    (D(2026, 9, 4), "done"),
+                    (D(2026, 9, 20), "done"),
+                ],
+                "hofmann_recalled": [
+                    (D(2026, 10, 4), "done"),
+                    (D(2026, 10, 20), "done"),
+                ],
+                "lindqvist_recovered": [
+                    (D(2026, 10, 19), "done"),
+                    # Paid within 14 days of the charge: waived by itself.
+                    (D(2026, 11, 4), "cancelled"),
+                ],
+                "sablon_paid": [(D(2026, 11, 8), "cancelled")],
+                "thistle_broken": [(D(2026, 11, 11), "done")],
+                "ashworth_final": [(D(2026, 11, 18), "done")],
+                "becker_final": [(D(2026, 11, 20), "done")],
+            },
+        )
+        # UK: base rate 3.75 of 30 June + 8, fixed for the life of the debt.
+        # 4,800.00 x 11.75% x 14 / 365 and 2,150.00 x 11.75% x 15 / 365.
+        self.assertEqual(
+            self._by_key(
+                interest.filtered(lambda e: e.move_id.currency_id.name == "GBP"),
+                lambda e: e.amount,
+            ),
+            {"ashworth_final": [21.63], "thistle_broken": [10.38]},
+        )
+
+    def test_agency_cases(self):
+        tasks = self.env["project.task"].search(
+            [("dunning_move_ids", "in", self.invoices.ids)]
+        )
+        self.assertEqual(
+            {
+                task.dunning_move_ids.partner_id.name: task.stage_id.name
+                for task in tasks
+            },
+            {
+                "Vandenberghe Bouw NV": "With Agency",
+                "Hofmann Maschinenbau GmbH": "To Hand Over",
+                "Oliver Bennett": "Written Off",
+                "Karin Lindqvist": "Settled",
+            },
+        )
+        self.assertEqual(
+            set(tasks.project_id.ids),
+            {self.env.ref("dunning_escalation.project_collections").id},
+        )
+        self.assertEqual(tasks.partner_id, self.policy.agency_partner_id)
+        case_files = self.env["ir.attachment"].search(
+            [("res_model", "=", "project.task"), ("res_id", "in", tasks.ids)]
+        )
+        self.assertEqual(len(case_files), 4)
+        self.assertEqual(
+            self._by_key(self._events("handoff"), lambda e: e.date),
+            {
+                "vandenberghe_agency": [D(2026, 9, 20)],
+                "hofmann_recalled": [D(2026, 10, 20)],
+                "bennett_written_off": [D(2026, 10, 10)],
+                "lindqvist_recovered": [D(2026, 11, 4)],
+            },
+        )
+        self.assertEqual(
+            self.invoices.filtered("dunning_handed_off"),
+            self.moves["vandenberghe_agency"]
+            | self.moves["bennett_written_off"]
+            | self.moves["lindqvist_recovered"],
+        )
+        self.assertEqual(len(self._events("recall")), 1)
+        self.assertEqual(len(self._events("write_off")), 1)
+
+    def test_channels(self):
+        self.assertEqual(len(self._events("email")), 61)
+        self.assertEqual(len(self._events("sms")), 19)
+        letters = self._events("letter")
+        self.assertEqual(len(letters), 8)
+        self.assertTrue(all(letters.mapped("letter_registered")))
+        self.assertEqual(
+            letters.attachment_id.mapped("mimetype"), ["application/pdf"] * 8
+        )
+        # Jonas Becker has no phone number: his SMS failed at both levels.
+        failed = self._events("sms", state="failed")
+        self.assertEqual(failed.move_id, self.moves["becker_final"])
+        self.assertEqual(len(failed), 2)
+        calls = self._events("call")
+        self.assertEqual(len(calls), 8)
+        self.assertEqual(set(calls.level_id.mapped("name")), {"Final notice"})
+        # From the first friendly reminder, 98 days ago, to yesterday's run.
+        history = self.Event.search([("move_id", "in", self.invoices.ids)])
+        self.assertEqual(min(history.mapped("date")), D(2026, 8, 18))
+        self.assertEqual(max(history.mapped("date")), D(2026, 11, 23))
+        self.assertEqual(len(INVOICES), len(self.invoices))
