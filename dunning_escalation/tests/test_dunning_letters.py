@@ -25,6 +25,7 @@ class TestDunningLetters(DunningCase):
         cls.customer.write(
             {
                 "street": "Kerkstraat 1",
+                "street2": "t.a.v. Crediteurenadministratie, Ĳsselmeerweg Straße",
                 "zip": "1017 GA",
                 "city": "Amsterdam",
                 "country_id": cls.env.ref("base.nl").id,
@@ -57,6 +58,8 @@ class TestDunningLetters(DunningCase):
             "Final notice",
             "Bakkerij De Vries",
             "Kerkstraat 1",
+            # Not ASCII: the PDF reads the page as UTF-8.
+            "t.a.v. Crediteurenadministratie, Ĳsselmeerweg Straße",
             first.name,
             second.name,
             "370.50",
