@@ -89,6 +89,9 @@ class Decision(NamedTuple):
 class AccountMove(models.Model):
     _inherit = "account.move"
 
+    # The job reads each customer's open invoices (the statement of its mail, the
+    # overdue totals): indexed, not a scan of every move per customer.
+    commercial_partner_id = fields.Many2one(index="btree_not_null")
     dunning_policy_id = fields.Many2one(
         "dunning.policy",
         string="Dunning Policy",
@@ -290,6 +293,7 @@ class AccountMove(models.Model):
         }
 
     def action_dunning_unblock(self):
+        self.check_access("write")
         blocked = self.filtered("dunning_blocked_until")
         blocked._dunning_unblock(self.env._("Unblocked by %s", self.env.user.name))
         return True
@@ -398,6 +402,9 @@ class AccountMove(models.Model):
 
     def _dunning_check_actionable(self):
         """The invoices of self that dunning can act on; a clear error otherwise."""
+        # Acting sends and books on the invoices: refused before anything is done
+        # to whoever may only read them.
+        self.check_access("write")
         wrong = self.filtered(
             lambda m: m.move_type not in DUNNED_MOVE_TYPES or m.state != "posted"
         )
@@ -631,9 +638,19 @@ class AccountMove(models.Model):
             template = lead.level.mail_template_id
             partner = lead.move._dunning_recipient()
             statement = self._dunning_statement_moves_for(group, today, statements)
-            message, error = lead.move._dunning_post_mail(
-                template, partner, statement, lead.level
-            )
+            if template:
+                message, error = lead.move._dunning_post_mail(
+                    template, partner, statement, lead.level
+                )
+            else:
+                message, error = (
+                    False,
+                    self.env._(
+                        "Level %s has no email template (it was deleted) and nothing "
+                        "else to do: set a template on the level.",
+                        lead.level.name,
+                    ),
+                )
             for decision in group:
                 key = (decision.move.id, decision.level.id)
                 vals = {
@@ -722,7 +739,32 @@ class AccountMove(models.Model):
                         "reason": error or _("SMS to %s", number),
                     }
                 )
-        self.env["dunning.event"].sudo().create(new_events)
+        self._dunning_save_steps(new_events)
+
+    @api.model
+    def _dunning_save_steps(self, vals_list):
+        """Record the steps of ``vals_list``; a step that failed before (a level
+        taken again) gets the new outcome on its event instead of a second one."""
+        Event = self.env["dunning.event"].sudo()
+        failed = {
+            (event.move_id.id, event.level_id.id, event.kind): event
+            for event in Event.search(
+                [
+                    ("move_id", "in", [vals["move_id"] for vals in vals_list]),
+                    ("kind", "in", list({vals["kind"] for vals in vals_list})),
+                    ("state", "=", "failed"),
+                    ("level_id", "!=", False),
+                ]
+            )
+        }
+        new = []
+        for vals in vals_list:
+            event = failed.get((vals["move_id"], vals["level_id"], vals["kind"]))
+            if event:
+                event.write(vals)
+            else:
+                new.append(vals)
+        return Event.create(new)
 
     @api.model
     def _dunning_send_letters(self, decisions, today, statements=None):
@@ -792,7 +834,7 @@ class AccountMove(models.Model):
                         ),
                     }
                 )
-        self.env["dunning.event"].sudo().create(new_events)
+        self._dunning_save_steps(new_events)
 
     def _dunning_letter_level(self):
         """The level a letter being rendered speaks for."""
@@ -877,6 +919,13 @@ class AccountMove(models.Model):
         _ = self.env._
         if not partner.email:
             return False, _("%s has no email address", partner.display_name)
+        if not partner.active:
+            # Odoo does not mail archived contacts: the message would go nowhere.
+            return False, _(
+                "%s is archived and gets no email: restore the contact or give the "
+                "customer another dunning contact.",
+                partner.display_name,
+            )
         try:
             rendered = template.with_context(
                 dunning_statement_ids=statement.ids,
@@ -983,6 +1032,23 @@ class AccountMove(models.Model):
         )
         return compensated, until
 
+    def _dunning_has_rate(self):
+        """Whether self's currency has an exchange rate in its company (or is the
+        company's own): without one, Odoo would convert at 1."""
+        self.ensure_one()
+        company = self.company_id
+        return self.currency_id == company.currency_id or bool(
+            self.env["res.currency.rate"]
+            .sudo()
+            .search_count(
+                [
+                    ("currency_id", "=", self.currency_id.id),
+                    ("company_id", "in", [False, company.root_id.id]),
+                ],
+                limit=1,
+            )
+        )
+
     def _dunning_to_currency(self, amount, currency, date):
         """``amount`` (Decimal or float) in ``currency`` converted to self's
         currency at the company's rate on ``date``."""
@@ -1046,6 +1112,17 @@ class AccountMove(models.Model):
                 )
 
         refusals = {}
+
+        def refuse(kind, reason):
+            refusals[kind] = (
+                f"{refusals[kind]}; {reason}" if kind in refusals else reason
+            )
+
+        # Fixed amounts are converted to the invoice's currency: not without a rate.
+        no_rate = not self._dunning_has_rate() and _(
+            "%s has no exchange rate (add one to charge fixed amounts)",
+            currency.name,
+        )
         legal_charges = bool(profile) and (
             level.charge_compensation or level.apply_interest
         )
@@ -1053,10 +1130,12 @@ class AccountMove(models.Model):
         if wait:
             legal_charges = False
             if level.charge_compensation:
-                refusals["fee"] = wait
+                refuse("fee", wait)
             if level.apply_interest:
-                refusals["interest"] = wait
-        if level.fee_fixed:
+                refuse("interest", wait)
+        if level.fee_fixed and no_rate:
+            refuse("fee", _("Late fee not charged: %s", no_rate))
+        elif level.fee_fixed:
             line(
                 "fee",
                 _("Late fee (%s)", level.name),
@@ -1076,7 +1155,10 @@ class AccountMove(models.Model):
                 self.amount_residual * level.fee_percent / 100,
             )
         compensated, interest_until = self._dunning_charged()
-        if legal_charges and level.charge_compensation and not compensated:
+        compensate = legal_charges and level.charge_compensation and not compensated
+        if compensate and no_rate:
+            refuse("fee", _("Recovery compensation not charged: %s", no_rate))
+        elif compensate:
             law_currency = (
                 self.env["res.currency"]
                 .with_context(active_test=False)
@@ -1103,7 +1185,7 @@ class AccountMove(models.Model):
             try:
                 line_vals = self._dunning_interest_line(profile, interest_until, today)
             except ValueError as error:  # no rate known for the period
-                refusals["interest"] = _("Interest not charged: %s", error)
+                refuse("interest", _("Interest not charged: %s", error))
                 line_vals = None
             if line_vals:
                 line("interest", *line_vals)
@@ -1156,12 +1238,16 @@ class AccountMove(models.Model):
         self.ensure_one()
         _ = self.env._
         Event = self.env["dunning.event"].sudo()
-        done = self._dunning_done_steps()
-        if (self.id, level.id, "fee") in done or (
-            self.id,
-            level.id,
-            "interest",
-        ) in done:
+        # Charged, refused or waived once per level: a level taken again (its mail
+        # came back) charges nothing more.
+        if Event.search_count(
+            [
+                ("move_id", "=", self.id),
+                ("level_id", "=", level.id),
+                ("kind", "in", ("fee", "interest")),
+            ],
+            limit=1,
+        ):
             return self.browse()
         lines, refusals = self._dunning_charge_lines(level, today)
         base = {
@@ -1382,6 +1468,11 @@ class AccountMove(models.Model):
 
     @api.model
     def _dunning_schedule_activities(self, decisions, today):
+        # A level taken again (its mail came back) does not call twice.
+        done = self.browse([d.move.id for d in decisions])._dunning_done_steps()
+        decisions = [
+            d for d in decisions if (d.move.id, d.level.id, "call") not in done
+        ]
         for decision in decisions:
             move = decision.move
             level = decision.level
@@ -1439,10 +1530,13 @@ class AccountMove(models.Model):
                 "dunning_escalation.project_task_stage_to_hand_over",
                 raise_if_not_found=False,
             )
-            # A customer's case still open at the agency takes its later invoices.
+            # A customer's case still open at the agency takes its later invoices;
+            # a case is one company's, also in a project shared by the companies.
+            company = policy.company_id
             task = Task.search(
                 [
                     ("project_id", "=", project.id),
+                    ("company_id", "=", company.id),
                     ("dunning_move_ids.commercial_partner_id", "=", partner.id),
                     ("stage_id.fold", "=", False),
                 ],
@@ -1457,7 +1551,7 @@ class AccountMove(models.Model):
                     "stage_id": stage.id if stage in project.type_ids else False,
                     "dunning_move_ids": [Command.set(moves.ids)],
                     "partner_id": (policy.agency_partner_id or partner).id,
-                    "company_id": project.company_id.id or False,
+                    "company_id": company.id,
                     "date_deadline": fields.Datetime.to_datetime(today),
                     "description": self.env["ir.qweb"]._render(
                         "dunning_escalation.handoff_task_description",
@@ -1705,11 +1799,59 @@ class AccountMove(models.Model):
             if in_cron:
                 moves = moves.try_lock_for_update()
             decisions = moves._dunning_decide(today)
-            self._dunning_execute(decisions, today)
+            self._dunning_execute_isolated(decisions, today)
             if in_cron:
                 self.env["ir.cron"]._commit_progress(
                     len(batch), remaining=max(len(partner_ids) - start - len(batch), 0)
                 )
+
+    @api.model
+    def _dunning_execute_isolated(self, decisions, today):
+        """Execute the decisions of a batch so that one customer's failure stops
+        only that customer: the batch runs in one savepoint and, when a step fails,
+        again customer by customer. A customer whose steps fail keeps its levels,
+        gets a failed event with the error on each of its invoices and is retried
+        by the next run."""
+        try:
+            with self.env.cr.savepoint():
+                self._dunning_execute(decisions, today)
+            return
+        except Exception:  # retried below, customer by customer
+            _logger.info("dunning: a step failed, the batch is retried per customer")
+        by_partner = defaultdict(list)
+        for decision in decisions:
+            by_partner[decision.move.commercial_partner_id].append(decision)
+        for partner, group in by_partner.items():
+            try:
+                with self.env.cr.savepoint():
+                    self._dunning_execute(group, today)
+            except Exception as error:  # recorded on the invoices
+                _logger.exception("dunning: the steps of %s failed", partner.name)
+                self._dunning_record_failure(group, today, error)
+
+    @api.model
+    def _dunning_record_failure(self, decisions, today, error):
+        """A failed event, with the error, on the invoices whose level the run
+        could not take. Without a level, so that the retry is not the same step."""
+        self.env["dunning.event"].sudo().create(
+            [
+                {
+                    "move_id": decision.move.id,
+                    "partner_id": decision.move.commercial_partner_id.id,
+                    "level_id": False,
+                    "kind": "skipped",
+                    "state": "failed",
+                    "date": today,
+                    "reason": self.env._(
+                        "%(level)s not taken, retried by the next run: %(error)s",
+                        level=decision.level.name,
+                        error=error,
+                    ),
+                }
+                for decision in decisions
+                if decision.level
+            ]
+        )
 
     @api.model
     def _dunning_mail_failed(self, events, reason):
@@ -1717,8 +1859,14 @@ class AccountMove(models.Model):
         and the invoices go back to the level of their last delivered step."""
         events.write({"state": "failed", "reason": reason})
         for move in events.move_id:
+            # The level of the failed mail is taken again, whatever else it did
+            # (an SMS, a call, a fee): the next run redoes only the mail.
+            failed_levels = events.filtered(lambda e, m=move: e.move_id == m).level_id
             delivered = move.dunning_event_ids.filtered(
-                lambda e: e.state == "done" and e.level_id and e.kind != "skipped"
+                lambda e, failed=failed_levels: e.state == "done"
+                and e.level_id
+                and e.kind != "skipped"
+                and e.level_id not in failed
             )
             top = delivered.sorted(
                 lambda e: (e.level_id.sequence, e.level_id.delay_days, e.date)
@@ -1732,7 +1880,10 @@ class AccountMove(models.Model):
 
 
 def _needs_mail(decision):
-    return bool(decision.level.mail_template_id)
+    """Whether the decision's level speaks by email: it has a template, or nothing
+    else to do (its template was deleted), which fails its email step."""
+    level = decision.level
+    return bool(level.mail_template_id) or not level._has_action()
 
 
 def _lead(group):

@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 
 
 class DunningLevel(models.Model):
@@ -145,7 +145,38 @@ class DunningLevel(models.Model):
                 raise ValidationError(
                     self.env._("The fees of level %s cannot be negative.", level.name)
                 )
+            if level.fee_percent > 100:
+                raise ValidationError(
+                    self.env._(
+                        "The fee of level %(level)s is %(percent)s%% of the amount "
+                        "due: more than the debt itself. Give a percentage of at "
+                        "most 100.",
+                        level=level.name,
+                        percent=level.fee_percent,
+                    )
+                )
         self.policy_id.level_ids._check_ladder()
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_in_use(self):
+        """A level that invoices reached is part of their history: it may be
+        archived, not deleted."""
+        moves = self.env["account.move"].sudo()
+        events = self.env["dunning.event"].sudo()
+        for level in self.with_context(active_test=False):
+            used = moves.search_count([("dunning_level_id", "=", level.id)])
+            if used or events.search_count([("level_id", "=", level.id)], limit=1):
+                raise UserError(
+                    self.env._(
+                        "Level %(level)s of policy %(policy)s is in use: "
+                        "%(count)s invoice(s) are at it and the dunning history "
+                        "refers to it. Archive the level instead; its invoices then "
+                        "go on with the next active level.",
+                        level=level.name,
+                        policy=level.policy_id.name,
+                        count=used,
+                    )
+                )
 
     def _check_ladder(self):
         """Levels of one policy, in sequence: delays must rise strictly."""

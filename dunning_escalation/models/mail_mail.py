@@ -23,10 +23,16 @@ class MailMail(models.Model):
                 )
             )
             if events:
+                # When the server cannot be reached, the error is on the mails only.
+                why = failure_reason or "; ".join(
+                    dict.fromkeys(
+                        self.filtered("failure_reason").mapped("failure_reason")
+                    )
+                )
                 reason = self.env._(
                     "Not delivered (%(type)s): %(reason)s",
                     type=failure_type,
-                    reason=failure_reason or "",
+                    reason=why,
                 )
                 self.env["account.move"].sudo()._dunning_mail_failed(events, reason)
         return super()._postprocess_sent_message(
