@@ -35,5 +35,8 @@
         "views/portal_templates.xml",
     ],
     "demo": ["demo/dunning_demo.xml"],
+    "assets": {
+        "web.assets_tests": ["dunning_escalation/static/tests/tours/**/*"],
+    },
     "post_init_hook": "_post_init_hook",
 }

@@ -10,5 +10,6 @@ from . import test_dunning_handoff
 from . import test_dunning_letters
 from . import test_dunning_portal
 from . import test_dunning_reliability
+from . import test_dunning_tour
 from . import test_dunning_translations
 from . import test_invoice_dunning_fields

@@ -37,6 +37,7 @@ def translation(lang):
 class TestTranslations(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
+        super().setUpClass()
         cls.template = polib.pofile(str(I18N / "dunning_escalation.pot"))
 
     def test_template_has_the_terms_of_every_layer(self):
