@@ -10,7 +10,8 @@ class AccountMove(models.Model):
 
     def _dunning_portal_can_answer(self):
         """Whether the customer can still answer the reminders of self from the
-        portal: an open invoice under dunning that is not with the agency."""
+        portal: an open invoice under dunning, not with the agency, and not paused
+        already (a first answer is not replaced by a second)."""
         self.ensure_one()
         return (
             self.state == "posted"
@@ -18,7 +19,14 @@ class AccountMove(models.Model):
             and self.payment_state in ("not_paid", "partial")
             and bool(self.dunning_policy_id)
             and not self.dunning_handed_off
+            and not self._dunning_portal_paused_until()
         )
+
+    def _dunning_portal_paused_until(self):
+        """The date reminders resume for self, while dunning is paused."""
+        self.ensure_one()
+        until = self.dunning_blocked_until
+        return until if until and until > self._dunning_today() else False
 
     def _dunning_portal_answer(self, answer, note=None, paid_on=None):
         """The customer's answer from the invoice page: paying now, already paid

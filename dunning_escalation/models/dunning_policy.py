@@ -178,7 +178,11 @@ class DunningPolicy(models.Model):
         """The active levels in escalation order (a level just added may sit at the
         end of the cached one2many)."""
         self.ensure_one()
-        return self.level_ids.sorted(lambda lvl: (lvl.sequence, lvl.delay_days))
+        # Filtered too: a level created archived stays in the cache of the policy
+        # that created it until the end of the transaction.
+        return self.level_ids.filtered("active").sorted(
+            lambda lvl: (lvl.sequence, lvl.delay_days)
+        )
 
     def _steps(self):
         """The active levels of the policy as a ladder for tools.ladder."""

@@ -126,6 +126,9 @@ class TestDunningStatement(DunningCase):
                 self.assertIn(expected, text)
         # 250 + 120.50 + the 40.00 charge invoice
         self.assertIn("410.50", text)
+        # The customer sees the steps, not the internal notes behind them.
+        self.assertNotIn("Outcome", text)
+        self.assertNotIn("sent to ap@devries.example", text)
         action = self.customer.action_dunning_send_statement()
         composer = (
             self.env["mail.compose.message"].with_context(action["context"]).create({})

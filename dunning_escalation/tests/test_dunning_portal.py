@@ -143,3 +143,22 @@ class TestDunningPortal(DunningCase, HttpCase):
             self._register_payment(self.invoice, payment_date="2026-03-06")
             page = self._page()
         self.assertNotIn('name="dunning_dispute"', page)
+
+    def test_a_first_answer_is_not_replaced_by_a_second(self):
+        with freeze_time("2026-03-06"):
+            self._answer("dispute", note="Wrong unit price on line 2")
+            page = self._page()
+            self.assertIn("reminders are paused until", page)
+            self.assertNotIn('name="dunning_pay"', page)
+            # A form still open in another tab: refused, the dispute stays.
+            login_page = self.url_open("/web/login").text
+            csrf = re.search(r'name="csrf_token" value="([^"]+)"', login_page).group(1)
+            page = self.url_open(
+                f"/my/invoices/{self.invoice.id}/dunning/pay",
+                data={"csrf_token": csrf, "access_token": self.invoice.access_token},
+            ).text
+        self.env.invalidate_all()
+        self.assertIn("This invoice no longer needs an answer", page)
+        self.assertEqual(self.invoice.dunning_block_reason, "dispute")
+        self.assertEqual(self.invoice.dunning_blocked_until, D(2026, 4, 5))
+        self.assertEqual(len(self._activities()), 1)

@@ -127,3 +127,26 @@ class TestInvoiceDunningFields(AccountTestInvoicingCommon):
         self.env.company.dunning_policy_id = other
         self.assertEqual(invoice.dunning_policy_id, other)
         self.assertEqual(invoice.dunning_next_date, fields.Date.to_date("2026-04-01"))
+
+    @freeze_time("2026-03-01")
+    def test_next_step_follows_levels_switched_on_and_off(self):
+        invoice = self._create_invoice(
+            partner_id=self.customer.id,
+            invoice_date="2026-03-01",
+            invoice_date_due="2026-03-31",
+            post=True,
+        )
+        friendly = self.policy.with_context(active_test=False).level_ids[0]
+        self.assertFalse(friendly.active)
+        # The first active level is the reminder, 3 days after the due date.
+        self.assertEqual(invoice.dunning_next_date, fields.Date.to_date("2026-04-03"))
+        friendly.active = True
+        self.assertEqual(invoice.dunning_next_date, fields.Date.to_date("2026-03-28"))
+        friendly.active = False
+        self.assertEqual(invoice.dunning_next_date, fields.Date.to_date("2026-04-03"))
+        # A company created now has its friendly reminder archived from the start:
+        # its invoices' first step is the reminder too.
+        company = self.env["res.company"].create({"name": "Dunning New Co"})
+        self.assertEqual(
+            company.dunning_policy_id._steps()[0].delay_days, 3, "archived level left out"
+        )
