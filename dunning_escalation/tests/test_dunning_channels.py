@@ -22,6 +22,22 @@ class TestDunningChannels(DunningCase, MockSMS):
             sms._send()
         return sms
 
+    def test_sms_the_provider_refuses_is_a_failed_step(self):
+        invoice = self._invoice("2026-03-10", 321.0)
+        self._run("2026-03-17")
+        event = self._events(invoice, "sms")
+        self.assertEqual(event.state, "done")
+        sms = self.env["sms.sms"].search([("state", "=", "outgoing")])
+        with self.mockSMSGateway(sim_error="jsonrpc_exception"):
+            sms._send()
+        self.assertEqual(sms.state, "error")
+        self.assertRecordValues(
+            event, [{"state": "failed", "reason": "SMS not delivered: Server Error"}]
+        )
+        # Listed with the failed sends; the email of the same step is untouched.
+        self.assertEqual(self._events(invoice, "email").state, "done")
+        self.assertEqual(invoice.dunning_level_id, self.level_2)
+
     def test_sms_at_the_firm_reminder_in_e164(self):
         invoice = self._invoice("2026-03-10", 321.0)
         self._run("2026-03-17")  # 7 days: firm reminder, email and SMS
