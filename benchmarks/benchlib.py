@@ -1,0 +1,121 @@
+"""What the benchmark scripts share: an Odoo environment on a database, and the
+meters (wall time, SQL queries, peak memory) they read per phase.
+
+Run by the venv's Python (the Odoo source is on its path), never imported by Odoo.
+"""
+
+import argparse
+import contextlib
+import functools
+import json
+import resource
+import threading
+import time
+
+import odoo
+from odoo import api
+from odoo.modules.registry import Registry
+from odoo.tools import config
+
+
+def parse_args(description, add_arguments=None):
+    """The options of a benchmark script: -c CONF -d DB, then its own."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("-c", "--config", required=True)
+    parser.add_argument("-d", "--database", required=True)
+    if add_arguments:
+        add_arguments(parser)
+    args = parser.parse_args()
+    config.parse_config(
+        ["-c", args.config, "-d", args.database, "--log-level=warn", "--no-http"],
+        setup_logging=True,
+    )
+    return args
+
+
+@contextlib.contextmanager
+def environment(database, context=None):
+    """A superuser environment on ``database``; committed when the block ends
+    without an error, rolled back otherwise."""
+    threading.current_thread().dbname = database
+    registry = Registry(database)
+    with registry.cursor() as cr:
+        env = api.Environment(cr, api.SUPERUSER_ID, {})
+        env = env(context={**env["res.users"].context_get(), **(context or {})})
+        yield env
+        env.flush_all()
+
+
+def sql_count():
+    """SQL queries run by this process so far (every cursor)."""
+    return odoo.sql_db.sql_counter
+
+
+def peak_rss_mb():
+    """Peak resident memory of this process so far, in MB (Linux: ru_maxrss is
+    in KB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def current_rss_mb():
+    with open("/proc/self/statm") as statm:
+        pages = int(statm.read().split()[1])
+    return pages * resource.getpagesize() / 2**20
+
+
+class Meter:
+    """Wall time and SQL queries per phase, exclusive: the time of a phase that runs
+    inside another is counted for the inner one only."""
+
+    def __init__(self):
+        self.seconds = {}
+        self.queries = {}
+        self.calls = {}
+        self._stack = []
+
+    @contextlib.contextmanager
+    def phase(self, name):
+        start, queries = time.perf_counter(), sql_count()
+        # Inner phases add their totals here, to be taken off the outer one.
+        self._stack.append([0.0, 0])
+        try:
+            yield
+        finally:
+            inner_seconds, inner_queries = self._stack.pop()
+            seconds = time.perf_counter() - start
+            count = sql_count() - queries
+            self.seconds[name] = self.seconds.get(name, 0.0) + seconds - inner_seconds
+            self.queries[name] = self.queries.get(name, 0) + count - inner_queries
+            self.calls[name] = self.calls.get(name, 0) + 1
+            if self._stack:
+                self._stack[-1][0] += seconds
+                self._stack[-1][1] += count
+
+    def wrap(self, model_class, method, name):
+        """Count every call of ``method`` of the registry class ``model_class``
+        under phase ``name``; the class itself is changed, for this process only."""
+        original = getattr(model_class, method)
+        meter = self
+
+        @functools.wraps(original)
+        def measured(*args, **kwargs):
+            with meter.phase(name):
+                return original(*args, **kwargs)
+
+        setattr(model_class, method, measured)
+
+    def as_dict(self):
+        return {
+            name: {
+                "seconds": round(self.seconds[name], 3),
+                "queries": self.queries[name],
+                "calls": self.calls[name],
+            }
+            for name in self.seconds
+        }
+
+
+def write_result(path, result):
+    with open(path, "w") as out:
+        json.dump(result, out, indent=2, default=str)
+    print(json.dumps(result, indent=2, default=str))

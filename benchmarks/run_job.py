@@ -1,0 +1,213 @@
+"""Runs one measured job in a database made by generate.py, in this process alone
+(so that the peak memory is the job's), and writes what it measured as JSON.
+
+    python benchmarks/run_job.py ours -c CONF -d DB --date 2025-11-20 --result FILE
+    python benchmarks/run_job.py peer -c CONF -d DB --date 2025-11-20 --result FILE
+    [--profile FILE.prof] [--fees]
+
+ours: the nightly dunning job as the scheduler runs it (``_cron_dunning_run`` with
+the cron in the context, so that it locks and commits per batch of customers), on
+--date. Its methods are timed from the outside, by wrappers set on the registry's
+classes in this process only: decision (``_dunning_decide``), statement (the
+invoices each mail lists, ``_dunning_statement_moves_for``), render (the mail
+template, ``mail.template._generate_template``), queue (posting the message and
+queuing its mail, ``message_post``), fees (``_dunning_charge``); what remains
+(finding the work, events, levels, commits) is "other".
+
+peer: account_credit_control on the same data, per company: a run on --date with
+the policy of the same levels (compute lines), its lines marked ready, then its
+communications generated and their mails queued.
+
+Mails stay queued (``mail_notify_force_send`` off): nothing is sent.
+"""
+
+import cProfile
+import datetime
+import gc
+import io
+import pstats
+import time
+
+from benchlib import Meter
+from benchlib import current_rss_mb
+from benchlib import environment
+from benchlib import parse_args
+from benchlib import peak_rss_mb
+from benchlib import sql_count
+from benchlib import write_result
+
+
+def add_arguments(parser):
+    parser.add_argument("job", choices=["ours", "peer"])
+    parser.add_argument("--date", type=datetime.date.fromisoformat, required=True)
+    parser.add_argument("--result", required=True)
+    parser.add_argument("--profile")
+    parser.add_argument(
+        "--fees", action="store_true", help="the last level charges a late fee"
+    )
+
+
+def open_invoices(env):
+    return env["account.move"].search_count(
+        [
+            ("move_type", "=", "out_invoice"),
+            ("state", "=", "posted"),
+            ("payment_state", "=", "not_paid"),
+            ("dunning_origin_id", "=", False),
+        ]
+    )
+
+
+def queued_mails(env):
+    return env["mail.mail"].search_count([("state", "=", "outgoing")])
+
+
+def run_ours(env, meter, date, fees):
+    Move = env.registry["account.move"]
+    meter.wrap(Move, "_dunning_decide", "decision")
+    meter.wrap(Move, "_dunning_statement_moves_for", "statement")
+    meter.wrap(env.registry["mail.template"], "_generate_template", "render")
+    meter.wrap(Move, "message_post", "queue")
+    meter.wrap(Move, "_dunning_charge", "fees")
+    if fees:
+        for policy in env["dunning.policy"].search([]):
+            policy._ordered_levels()[-1:].fee_fixed = 5.0
+    cron = env.ref("dunning_escalation.ir_cron_dunning_run")
+    env.cr.commit()
+
+    def job():
+        env["account.move"].with_context(
+            dunning_date=date, cron_id=cron.id, mail_notify_force_send=False
+        )._cron_dunning_run()
+        env.flush_all()
+        env.cr.commit()
+
+    def outcome():
+        levels = env["account.move"]._read_group(
+            [("move_type", "=", "out_invoice"), ("dunning_level_id", "!=", False)],
+            ["dunning_level_id"],
+            ["__count"],
+        )
+        by_level = {}
+        for level, count in levels:
+            by_level[level.name] = by_level.get(level.name, 0) + count
+        return {
+            "invoices_by_level": by_level,
+            "mails_queued": queued_mails(env),
+            "customers_mailed": len(
+                env["dunning.event"]._read_group(
+                    [("kind", "=", "email")], ["partner_id"]
+                )
+            ),
+            "fee_invoices": env["account.move"].search_count(
+                [("dunning_origin_id", "!=", False)]
+            ),
+        }
+
+    return job, outcome
+
+
+def run_peer(env, meter, date):
+    Communication = env.registry["credit.control.communication"]
+    meter.wrap(Communication, "message_post", "queue")
+    companies = env["res.company"].search([], order="id")
+    env.cr.commit()
+
+    def job():
+        for company in companies:
+            Run = (
+                env["credit.control.run"]
+                .with_company(company)
+                .with_context(
+                    allowed_company_ids=company.ids, mail_notify_force_send=False
+                )
+            )
+            run = Run.create(
+                {
+                    "date": date,
+                    "company_id": company.id,
+                    "policy_ids": [(6, 0, company.credit_policy_id.ids)],
+                }
+            )
+            with meter.phase("compute lines"):
+                run.generate_credit_lines()
+            with meter.phase("mark ready"):
+                run.set_to_ready_lines()
+            with meter.phase("communications"):
+                run.run_channel_action()
+            env.flush_all()
+            env.cr.commit()
+
+    def outcome():
+        levels = env["credit.control.line"]._read_group(
+            [], ["level", "state"], ["__count"]
+        )
+        return {
+            "lines_by_level_state": {
+                f"level {level} {state}": count for level, state, count in levels
+            },
+            "communications": env["credit.control.communication"].search_count([]),
+            "mails_queued": queued_mails(env),
+        }
+
+    return job, outcome
+
+
+def main():
+    args = parse_args(__doc__, add_arguments)
+    meter = Meter()
+    with environment(args.database) as env:
+        invoices = open_invoices(env)
+        mails_before = queued_mails(env)
+        if args.job == "ours":
+            job, outcome = run_ours(env, meter, args.date, args.fees)
+        else:
+            job, outcome = run_peer(env, meter, args.date)
+        gc.collect()
+        rss_before = current_rss_mb()
+        profile = cProfile.Profile() if args.profile else None
+        queries = sql_count()
+        start = time.perf_counter()
+        with meter.phase("other" if args.job == "ours" else "run"):
+            if profile:
+                profile.runcall(job)
+            else:
+                job()
+        seconds = time.perf_counter() - start
+        queries = sql_count() - queries
+        peak = peak_rss_mb()
+        result = {
+            "job": args.job,
+            "database": args.database,
+            "date": args.date,
+            "invoices": invoices,
+            "seconds": round(seconds, 2),
+            "ms_per_invoice": round(1000 * seconds / invoices, 3),
+            "queries": queries,
+            "queries_per_invoice": round(queries / invoices, 3),
+            "rss_before_mb": round(rss_before, 1),
+            "peak_rss_mb": round(peak, 1),
+            "phases": meter.as_dict(),
+            "mails_queued_before": mails_before,
+            **outcome(),
+        }
+        result["phases_per_invoice"] = {
+            name: {
+                "ms": round(1000 * value["seconds"] / invoices, 3),
+                "queries": round(value["queries"] / invoices, 4),
+            }
+            for name, value in result["phases"].items()
+        }
+        env.cr.commit()
+    if profile:
+        profile.dump_stats(args.profile)
+        text = io.StringIO()
+        pstats.Stats(profile, stream=text).sort_stats("cumulative").print_stats(60)
+        with open(args.profile.removesuffix(".prof") + ".txt", "w") as out:
+            out.write(text.getvalue())
+        result["profile"] = args.profile
+    write_result(args.result, result)
+
+
+if __name__ == "__main__":
+    main()
