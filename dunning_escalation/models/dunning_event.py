@@ -93,7 +93,7 @@ class DunningEvent(models.Model):
     )
     recovery = fields.Selection(
         [
-            ("7", "Paid within 7 days"),
+            ("07", "Paid within 7 days"),
             ("14", "Paid within 14 days"),
             ("30", "Paid within 30 days"),
             ("later", "Paid later"),
@@ -159,7 +159,7 @@ class DunningEvent(models.Model):
             event.recovery = next(
                 (
                     bucket
-                    for bucket, limit in (("7", 7), ("14", 14), ("30", 30))
+                    for bucket, limit in (("07", 7), ("14", 14), ("30", 30))
                     if days <= limit
                 ),
                 "later",

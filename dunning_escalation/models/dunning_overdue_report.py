@@ -5,7 +5,7 @@ from .account_move import DUNNED_MOVE_TYPES
 
 # Age buckets of the analysis: (key, label, first day overdue of the bucket).
 AGE_BUCKETS = [
-    ("not_due", "Not Due", None),
+    ("0_not_due", "Not Due", None),
     ("1_30", "1-30 Days", 1),
     ("31_60", "31-60 Days", 31),
     ("61_90", "61-90 Days", 61),
@@ -50,7 +50,7 @@ class DunningOverdueReport(models.Model):
     def _table_query(self):
         today = fields.Date.context_today(self)
         days = SQL("(%s::date - move.invoice_date_due)", today)
-        bucket = SQL("CASE WHEN %s < 1 THEN 'not_due'", days)
+        bucket = SQL("CASE WHEN %s < 1 THEN '0_not_due'", days)
         for key, _label, start in reversed(AGE_BUCKETS[1:]):
             bucket = SQL("%s WHEN %s >= %s THEN %s", bucket, days, start, key)
         return SQL(

@@ -31,7 +31,7 @@ class TestDunningAnalysis(DunningCase):
             rows = self.env["dunning.overdue.report"].search(domain)
             days = {row.move_id: row.days_overdue for row in rows}
         self.assertEqual(
-            by_age, {"not_due": 70.0, "1_30": 100.0, "31_60": 200.0, "91_plus": 300.0}
+            by_age, {"0_not_due": 70.0, "1_30": 100.0, "31_60": 200.0, "91_plus": 300.0}
         )
         self.assertEqual(
             days, {not_due: 0, recent: 9, older: 45, oldest: 120}, "to 1 March"
@@ -160,5 +160,10 @@ class TestDunningAnalysis(DunningCase):
         )
         self._register_payment(invoice, payment_date="2026-02-12")
         # Paid 8 days after the reminder and 4 days after the firm reminder.
-        self.assertEqual(emails.mapped("recovery"), ["14", "7"])
+        self.assertEqual(emails.mapped("recovery"), ["14", "07"])
         self.assertEqual(emails.mapped("days_to_pay"), [8, 4])
+        # The pivot's columns come in the order of the buckets, soonest first.
+        groups = self.Event.formatted_read_group(
+            [("id", "in", emails.ids)], ["recovery"], ["__count"]
+        )
+        self.assertEqual([group["recovery"] for group in groups], ["07", "14"])

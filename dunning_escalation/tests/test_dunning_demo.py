@@ -142,18 +142,18 @@ class TestDunningDemo(AccountTestInvoicingCommon):
             self._by_key(paid, lambda e: (e.date, e.reason, e.recovery)),
             {
                 "vanderlinden_paid": [
-                    (D(2026, 10, 14), "Paid in full after Firm reminder", "7")
+                    (D(2026, 10, 14), "Paid in full after Firm reminder", "07")
                 ],
-                "deboer_paid": [(D(2026, 10, 15), "Paid in full after Reminder", "7")],
-                "hofmann_paid": [(D(2026, 10, 22), "Paid in full after Reminder", "7")],
+                "deboer_paid": [(D(2026, 10, 15), "Paid in full after Reminder", "07")],
+                "hofmann_paid": [(D(2026, 10, 22), "Paid in full after Reminder", "07")],
                 "groenhart_kept": [
-                    (D(2026, 10, 29), "Paid in full after Reminder", "7")
+                    (D(2026, 10, 29), "Paid in full after Reminder", "07")
                 ],
                 "sablon_paid": [
-                    (D(2026, 11, 12), "Paid in full after Final notice", "7")
+                    (D(2026, 11, 12), "Paid in full after Final notice", "07")
                 ],
                 "lindqvist_recovered": [
-                    (D(2026, 11, 16), "Paid in full after Collection agency", "7")
+                    (D(2026, 11, 16), "Paid in full after Collection agency", "07")
                 ],
             },
         )
@@ -167,7 +167,7 @@ class TestDunningDemo(AccountTestInvoicingCommon):
         reminders = self._events("email").filtered(lambda e: e.recovery != "open")
         self.assertEqual(
             sorted(reminders.mapped("recovery")),
-            ["14"] * 5 + ["30"] * 3 + ["7"] * 6 + ["later"] * 3,
+            ["07"] * 6 + ["14"] * 5 + ["30"] * 3 + ["later"] * 3,
         )
 
     def test_charges_follow_the_legal_profile(self):

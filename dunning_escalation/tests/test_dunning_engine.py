@@ -379,7 +379,7 @@ class TestDunningRecovery(DunningCase):
         quick_mail = self._events(quick, "email")
         self.assertRecordValues(
             quick_mail,
-            [{"paid_date": D(2026, 3, 18), "days_to_pay": 5, "recovery": "7"}],
+            [{"paid_date": D(2026, 3, 18), "days_to_pay": 5, "recovery": "07"}],
         )
         self.assertEqual(set(self._events(slow, "email").mapped("recovery")), {"open"})
         self._register_payment(slow, payment_date="2026-04-10")
