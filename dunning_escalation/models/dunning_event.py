@@ -56,6 +56,17 @@ class DunningEvent(models.Model):
     date = fields.Date(required=True, default=fields.Date.context_today)
     currency_id = fields.Many2one(related="move_id.currency_id")
     amount = fields.Monetary(currency_field="currency_id")
+    company_currency_id = fields.Many2one(
+        related="company_id.currency_id", string="Company Currency"
+    )
+    amount_company = fields.Monetary(
+        string="Amount in Company Currency",
+        currency_field="company_currency_id",
+        compute="_compute_amount_company",
+        store=True,
+        help="The amount converted at the company's rate of the event's date, so "
+        "that the analysis adds up invoices in different currencies.",
+    )
     reason = fields.Text()
     template_name = fields.Char(
         string="Template", readonly=True, help="The mail or SMS template sent."
@@ -163,6 +174,17 @@ class DunningEvent(models.Model):
                     if days <= limit
                 ),
                 "later",
+            )
+
+    @api.depends("amount", "currency_id", "date", "company_id")
+    def _compute_amount_company(self):
+        for event in self:
+            company = event.company_id
+            if not event.amount or not event.currency_id or not company:
+                event.amount_company = event.amount
+                continue
+            event.amount_company = event.currency_id._convert(
+                event.amount, company.currency_id, company, event.date
             )
 
     @api.depends("kind", "state", "fee_move_id.payment_state")

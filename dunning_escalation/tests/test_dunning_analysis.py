@@ -167,3 +167,20 @@ class TestDunningAnalysis(DunningCase):
             [("id", "in", emails.ids)], ["recovery"], ["__count"]
         )
         self.assertEqual([group["recovery"] for group in groups], ["07", "14"])
+
+    def test_amounts_add_up_in_the_company_currency(self):
+        # 1 USD (the company's currency) = 2 EUR.
+        eur = self.setup_other_currency("EUR", rates=[("2020-01-01", 2.0)])
+        usd = self._invoice("2026-02-01", 100.0)
+        euro = self._invoice("2026-02-01", 400.0, partner=self.customer_2, currency=eur)
+        for day in ("2026-02-15", "2026-03-03"):
+            self._run(day)
+        handoffs = self._events(usd | euro, "handoff")
+        self.assertEqual(
+            sorted((e.amount, e.amount_company) for e in handoffs),
+            [(100.0, 100.0), (400.0, 200.0)],
+        )
+        [[amount]] = self.Event._read_group(
+            [("id", "in", handoffs.ids)], [], ["amount_company:sum"]
+        )
+        self.assertEqual(amount, 300.0)
