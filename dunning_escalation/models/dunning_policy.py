@@ -45,6 +45,14 @@ class DunningPolicy(models.Model):
     level_ids = fields.One2many(
         "dunning.level", "policy_id", string="Levels", copy=True
     )
+    # The form's ladder: the switched-off levels too, so that one can be switched
+    # on (the friendly reminder ships off).
+    level_all_ids = fields.One2many(
+        "dunning.level",
+        "policy_id",
+        string="Ladder",
+        context={"active_test": False},
+    )
     level_count = fields.Integer(compute="_compute_level_count")
     legal_profile = fields.Selection(
         [("by_customer", "By the customer's country and kind"), *LEGAL_PROFILES],

@@ -77,6 +77,7 @@ class TestDunningTour(DunningCase, HttpCase):
         self.assertRecordValues(
             self.policy.level_ids,
             [
+                {"name": "Friendly reminder", "delay_days": -3},
                 {"name": "Reminder", "delay_days": 3},
                 {"name": "Firm reminder", "delay_days": 10},
                 {"name": "Final notice", "delay_days": 14},

@@ -1,8 +1,9 @@
 import { registry } from "@web/core/registry";
 import { stepUtils } from "@web_tour/tour_utils";
 
-// An admin lengthens the delay of the firm reminder from 7 to 10 days: from the
-// Dunning block of the Accounting settings to the policy and its ladder of levels.
+// An admin lengthens the delay of the firm reminder from 7 to 10 days and switches on
+// the friendly reminder: from the Dunning block of the Accounting settings to the
+// policy and its ladder of levels.
 registry.category("web_tour.tours").add("dunning_escalation_settings_tour", {
     steps: () => [
         {
@@ -22,7 +23,7 @@ registry.category("web_tour.tours").add("dunning_escalation_settings_tour", {
         {
             content: "Open the firm reminder in the policy's ladder",
             trigger:
-                ".o_field_widget[name=level_ids] .o_data_row td[name=name]:text(Firm reminder)",
+                ".o_field_widget[name=level_all_ids] .o_data_row td[name=name]:text(Firm reminder)",
             run: "click",
         },
         {
@@ -38,8 +39,15 @@ registry.category("web_tour.tours").add("dunning_escalation_settings_tour", {
         {
             content: "The ladder shows the new delay",
             trigger:
-                "body:not(:has(.modal)) .o_field_widget[name=level_ids] " +
+                "body:not(:has(.modal)) .o_field_widget[name=level_all_ids] " +
                 ".o_data_row:has(td[name=name]:text(Firm reminder)) td[name=delay_days]:text(10)",
+        },
+        {
+            content: "Switch on the friendly reminder, which ships switched off",
+            trigger:
+                ".o_field_widget[name=level_all_ids] " +
+                ".o_data_row:has(td[name=name]:text(Friendly reminder)) td[name=active] input",
+            run: "click",
         },
         ...stepUtils.saveForm(),
     ],
