@@ -56,7 +56,7 @@ class TestDunningLetters(DunningCase):
         text = pdf_text(content)
         for expected in (
             "Final notice",
-            "Bakkerij De Vries",
+            "Dear Bakkerij De Vries,",
             "Kerkstraat 1",
             # Not ASCII: the PDF reads the page as UTF-8.
             "t.a.v. Crediteurenadministratie, Ĳsselmeerweg Straße",
