@@ -945,12 +945,19 @@ class AccountMove(models.Model):
             or rendered.get("email_from")
             or self.company_id.email_formatted
         )
+        # The author is given, not looked up from the sender's address per mail.
+        author = (
+            policy.user_id.partner_id
+            or self.invoice_user_id.partner_id
+            or self.company_id.partner_id
+        )
         message = self.with_context(
             mail_notify_force_send=False, mail_post_autofollow=False
         ).message_post(
             body=rendered.get("body_html", ""),
             subject=rendered.get("subject") or template.name,
             partner_ids=partner.ids,
+            author_id=author.id,
             email_from=email_from,
             message_type="comment",
             subtype_xmlid="mail.mt_comment",

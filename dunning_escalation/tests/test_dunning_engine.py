@@ -113,6 +113,16 @@ class TestDunningMessages(DunningCase):
         # The other customer gets its own message.
         other_mail = self._mails_of(self._events(other, "email"))
         self.assertEqual(other_mail.recipient_ids, self.customer_2)
+        # Written by the invoice's salesperson, the policy naming no one.
+        self.assertEqual(
+            events.mail_message_id.author_id, old.invoice_user_id.partner_id
+        )
+        self.policy.user_id = self.env.ref("base.user_admin")
+        self._run("2026-03-20")  # mid reaches the final notice
+        self.assertEqual(
+            self._events(mid, "email")[-1:].mail_message_id.author_id,
+            self.env.ref("base.partner_admin"),
+        )
 
     def test_one_message_per_invoice_when_not_consolidated(self):
         self.policy.consolidate_per_partner = False
