@@ -320,29 +320,38 @@ class AccountMove(models.Model):
         return self.env.context.get("dunning_date") or fields.Date.context_today(self)
 
     @api.model
-    def _dunning_candidate_domain(self, companies=None):
-        """Invoices the job looks at: open, posted customer invoices with a policy."""
+    def _dunning_candidate_domain(self, companies=None, with_agency=False):
+        """Invoices the job looks at: open, posted customer invoices with a policy,
+        not with the agency (with them when ``with_agency``: what the customer owes)."""
         domain = [
             ("move_type", "in", DUNNED_MOVE_TYPES),
             ("state", "=", "posted"),
             ("payment_state", "in", ("not_paid", "partial")),
             ("dunning_policy_id", "!=", False),
-            ("dunning_handed_off", "=", False),
             ("invoice_date_due", "!=", False),
         ]
+        if not with_agency:
+            domain.append(("dunning_handed_off", "=", False))
         if companies is not None:
             domain.append(("company_id", "in", companies.ids))
         return domain
 
     @api.model
     def _dunning_overdue_domain(
-        self, today, partners, companies=None, policy=None, unblocked=False
+        self,
+        today,
+        partners,
+        companies=None,
+        policy=None,
+        unblocked=False,
+        with_agency=False,
     ):
         """Open invoices in dunning of the commercial ``partners``, past due on
-        ``today``; under ``policy`` only when given, and without the invoices still
-        blocked on ``today`` when ``unblocked``."""
+        ``today``; under ``policy`` only when given, without the invoices still
+        blocked on ``today`` when ``unblocked``, with those at the agency when
+        ``with_agency``."""
         domain = [
-            *self._dunning_candidate_domain(companies),
+            *self._dunning_candidate_domain(companies, with_agency=with_agency),
             ("commercial_partner_id", "in", partners.ids),
             ("invoice_date_due", "<", today),
         ]

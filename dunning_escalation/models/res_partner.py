@@ -62,8 +62,9 @@ class ResPartner(models.Model):
         self.dunning_currency_id = company.currency_id
         commercial = self.commercial_partner_id
         Move = self.env["account.move"]
+        # What the customer owes, the invoices with the agency included.
         domain = Move._dunning_overdue_domain(
-            fields.Date.context_today(self), commercial, company
+            fields.Date.context_today(self), commercial, company, with_agency=True
         )
         totals = dict(
             Move._read_group(
@@ -92,7 +93,10 @@ class ResPartner(models.Model):
         self.ensure_one()
         Move = self.env["account.move"]
         return Move._dunning_overdue_statement(
-            Move._dunning_today(), self.commercial_partner_id, self.env.company
+            Move._dunning_today(),
+            self.commercial_partner_id,
+            self.env.company,
+            with_agency=True,
         )
 
     def _dunning_statement_total(self):

@@ -1,5 +1,6 @@
 import io
 
+from freezegun import freeze_time
 from PyPDF2 import PdfReader
 
 from odoo.exceptions import AccessError
@@ -68,6 +69,16 @@ class TestDunningHandoff(DunningCase):
         messages = task.message_ids.filtered(lambda m: self.agency in m.partner_ids)
         self.assertEqual(len(messages), 2)
         self.assertEqual(messages[0].attachment_ids, case_file)
+        # The customer still owes them: its overview counts them, at the agency.
+        self.customer.invalidate_recordset()
+        with freeze_time("2026-03-07"):
+            self.assertEqual(self.customer.dunning_overdue_amount, 500.0)
+            self.assertEqual(self.customer.dunning_max_level_id, self.level_handoff)
+            self.assertEqual(
+                self.customer._dunning_statement_moves(),
+                invoices | invoices.dunning_fee_move_ids,
+                "with the charges booked at the handoff",
+            )
         # No more reminders from the addon.
         emails = len(self._events(invoices, "email"))
         self._run("2026-04-30")
