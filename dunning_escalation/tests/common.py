@@ -1,10 +1,13 @@
 from datetime import date
+from unittest.mock import patch
 
 from freezegun import freeze_time
 
 from odoo import Command, fields
+from odoo.tools import mute_logger
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+from odoo.addons.base.tests.common import MockSmtplibCase
 
 
 class DunningCase(AccountTestInvoicingCommon):
@@ -84,6 +87,34 @@ class DunningCase(AccountTestInvoicingCommon):
         return self.env["mail.mail"].search(
             [("mail_message_id", "in", events.mail_message_id.ids)]
         )
+
+
+class SmtpCase(MockSmtplibCase):
+    """The mail queue really sends through Odoo's mail server; only the SMTP
+    connection is replaced, working, refusing a message, or down."""
+
+    def _deliver(self, send, smtp_error=None, server_down=False):
+        """Call ``send`` (something that sends the queue) against that server."""
+        with (
+            self.mock_smtplib_connection(),
+            mute_logger(
+                "odoo.addons.mail.models.mail_mail",
+                "odoo.addons.base.models.ir_mail_server",
+            ),
+        ):
+            if server_down:
+                with patch(
+                    "smtplib.SMTP", side_effect=ConnectionRefusedError("refused")
+                ):
+                    send()
+            elif smtp_error:
+                with patch.object(
+                    self.testing_smtp_session, "send_message", side_effect=smtp_error
+                ):
+                    send()
+            else:
+                send()
+        self.env.invalidate_all()
 
 
 D = date

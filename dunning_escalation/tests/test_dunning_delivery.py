@@ -1,41 +1,19 @@
 import smtplib
-from unittest.mock import patch
 
 from odoo import fields
 from odoo.tests import tagged
-from odoo.tools import mute_logger
-
-from odoo.addons.base.tests.common import MockSmtplibCase
 
 from .common import DunningCase
+from .common import SmtpCase
 
 
 @tagged("post_install", "-at_install")
-class TestDunningDelivery(DunningCase, MockSmtplibCase):
+class TestDunningDelivery(DunningCase, SmtpCase):
     """The mail queue really sends; only the SMTP server is replaced."""
 
     def _send_queue(self, smtp_error=None, server_down=False):
         mails = self.env["mail.mail"].search([("state", "=", "outgoing")])
-        with (
-            self.mock_smtplib_connection(),
-            mute_logger(
-                "odoo.addons.mail.models.mail_mail",
-                "odoo.addons.base.models.ir_mail_server",
-            ),
-        ):
-            if server_down:
-                with patch(
-                    "smtplib.SMTP", side_effect=ConnectionRefusedError("refused")
-                ):
-                    mails.send()
-            elif smtp_error:
-                with patch.object(
-                    self.testing_smtp_session, "send_message", side_effect=smtp_error
-                ):
-                    mails.send()
-            else:
-                mails.send()
-        self.env.invalidate_all()
+        self._deliver(mails.send, smtp_error=smtp_error, server_down=server_down)
         return mails
 
     def test_delivered_mail_keeps_the_level(self):

@@ -145,7 +145,9 @@ class TestDunningDemo(AccountTestInvoicingCommon):
                     (D(2026, 10, 14), "Paid in full after Firm reminder", "07")
                 ],
                 "deboer_paid": [(D(2026, 10, 15), "Paid in full after Reminder", "07")],
-                "hofmann_paid": [(D(2026, 10, 22), "Paid in full after Reminder", "07")],
+                "hofmann_paid": [
+                    (D(2026, 10, 22), "Paid in full after Reminder", "07")
+                ],
                 "groenhart_kept": [
                     (D(2026, 10, 29), "Paid in full after Reminder", "07")
                 ],

@@ -21,11 +21,10 @@ from odoo.modules import module as odoo_module
 from odoo.tests import TransactionCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
-from odoo.addons.base.tests.common import MockSmtplibCase
-
 from ..models import account_move as account_move_module
 from .common import D
 from .common import DunningCase
+from .common import SmtpCase
 
 ENGINE_LOGGER = "odoo.addons.dunning_escalation.models.account_move"
 
@@ -343,25 +342,13 @@ class TestDunningConcurrentWorkers(TransactionCase):
 
 
 @tagged("post_install", "-at_install")
-class TestDunningMailServerDown(DunningCase, MockSmtplibCase):
+class TestDunningMailServerDown(DunningCase, SmtpCase):
     """The queue really sends through Odoo's mail server; only SMTP is mocked."""
 
     def _process_queue(self, server_down=False):
-        with (
-            self.mock_smtplib_connection(),
-            mute_logger(
-                "odoo.addons.mail.models.mail_mail",
-                "odoo.addons.base.models.ir_mail_server",
-            ),
-        ):
-            if server_down:
-                with patch(
-                    "smtplib.SMTP", side_effect=ConnectionRefusedError("refused")
-                ):
-                    self.env["mail.mail"].process_email_queue()
-            else:
-                self.env["mail.mail"].process_email_queue()
-        self.env.invalidate_all()
+        self._deliver(
+            self.env["mail.mail"].process_email_queue, server_down=server_down
+        )
         return self.emails
 
     def test_server_down_retakes_the_level_without_repeating_its_other_steps(self):

@@ -148,5 +148,7 @@ class TestInvoiceDunningFields(AccountTestInvoicingCommon):
         # its invoices' first step is the reminder too.
         company = self.env["res.company"].create({"name": "Dunning New Co"})
         self.assertEqual(
-            company.dunning_policy_id._steps()[0].delay_days, 3, "archived level left out"
+            company.dunning_policy_id._steps()[0].delay_days,
+            3,
+            "archived level left out",
         )
