@@ -7,6 +7,7 @@ from . import dunning_interest_rate
 from . import dunning_level
 from . import dunning_overdue_report
 from . import dunning_policy
+from . import ir_qweb
 from . import mail_mail
 from . import project_task
 from . import res_company

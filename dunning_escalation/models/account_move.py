@@ -642,15 +642,17 @@ class AccountMove(models.Model):
         )
         failed = {(e.move_id.id, e.level_id.id): e for e in failed_events}
         new_events = []
+        # Each template's body is compiled once for all the customers of the batch.
+        qweb_cache = {}
         for group in self._dunning_message_groups(to_mail):
             lead = _lead(group)
             template = lead.level.mail_template_id
             partner = lead.move._dunning_recipient()
             statement = self._dunning_statement_moves_for(group, today, statements)
             if template:
-                message, error = lead.move._dunning_post_mail(
-                    template, partner, statement, lead.level
-                )
+                message, error = lead.move.with_context(
+                    dunning_qweb_cache=qweb_cache
+                )._dunning_post_mail(template, partner, statement, lead.level)
             else:
                 message, error = (
                     False,
@@ -937,6 +939,7 @@ class AccountMove(models.Model):
             )
         try:
             rendered = template.with_context(
+                dunning_qweb_cache=self.env.context.get("dunning_qweb_cache"),
                 dunning_statement_ids=statement.ids,
                 dunning_level_id=level.id,
                 dunning_date=self._dunning_today(),

@@ -1,4 +1,7 @@
+from unittest.mock import patch
+
 from freezegun import freeze_time
+from lxml import etree
 
 from odoo.tests import tagged
 
@@ -405,3 +408,33 @@ class TestDunningRecovery(DunningCase):
             ["days_to_pay:avg"],
         )
         self.assertEqual(dict(groups), {self.level_1: 16.5, self.level_2: 24.0})
+
+
+@tagged("post_install", "-at_install")
+class TestDunningRendering(DunningCase):
+    def test_mail_body_compiled_once_per_run_and_filled_per_customer(self):
+        customers = self.customer | self.customer_2
+        customers |= self.env["res.partner"].create(
+            {"name": "Kellner GmbH", "email": "buchhaltung@kellner.example"}
+        )
+        invoices = [
+            self._invoice("2026-03-10", 100.0 * (n + 1), partner=partner)
+            for n, partner in enumerate(customers)
+        ]
+        IrQweb = type(self.env["ir.qweb"])
+        compiled = []
+        original = IrQweb._generate_code_uncached
+
+        def counting(qweb, template):
+            if isinstance(template, etree._Element):
+                compiled.append(template)
+            return original(qweb, template)
+
+        with patch.object(IrQweb, "_generate_code_uncached", counting):
+            self._run("2026-03-13")
+        self.assertEqual(len(compiled), 1, "one body compiled for three mails")
+        for invoice, other in zip(invoices, invoices[1:] + invoices[:1], strict=True):
+            mail = self._mails_of(self._events(invoice, "email"))
+            self.assertIn(invoice.name, mail.body_html)
+            self.assertNotIn(other.name, mail.body_html)
+            self.assertIn(invoice.partner_id.name, mail.body_html)
