@@ -971,6 +971,10 @@ class AccountMove(models.Model):
             partner_ids=partner.ids,
             author_id=author.id,
             email_from=email_from,
+            # The mail's button reads "View Invoice", in the customer's language.
+            model_description=self.with_context(
+                lang=partner.lang or self.env.lang
+            ).type_name,
             message_type="comment",
             subtype_xmlid="mail.mt_comment",
             mail_auto_delete=False,

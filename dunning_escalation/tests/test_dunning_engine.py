@@ -113,6 +113,8 @@ class TestDunningMessages(DunningCase):
         self.assertIn("450.50", mail.body_html)
         self.assertNotIn(other.name, mail.body_html)
         self.assertIn("/my/invoices/", mail.body_html, "a link to pay online")
+        self.assertIn("View Invoice", mail.body_html)
+        self.assertNotIn("Journal Entry", mail.body_html)
         # The other customer gets its own message.
         other_mail = self._mails_of(self._events(other, "email"))
         self.assertEqual(other_mail.recipient_ids, self.customer_2)
