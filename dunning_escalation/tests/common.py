@@ -4,6 +4,7 @@ from unittest.mock import patch
 from freezegun import freeze_time
 
 from odoo import Command, fields
+from odoo.tests import new_test_user
 from odoo.tools import mute_logger
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
@@ -68,6 +69,19 @@ class DunningCase(AccountTestInvoicingCommon):
         )
         move.action_post()
         return move
+
+    @classmethod
+    def _company_b_and_its_user(cls, login, groups):
+        """A second company, Company B, and a user who works in it only."""
+        company = cls.setup_other_company(name="Company B")["company"]
+        user = new_test_user(
+            cls.env,
+            login=login,
+            groups=groups,
+            company_id=company.id,
+            company_ids=[Command.set(company.ids)],
+        )
+        return company, user
 
     def _run(self, day):
         """One run of the scheduled job as on ``day``."""

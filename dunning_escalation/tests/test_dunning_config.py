@@ -87,13 +87,8 @@ class TestDunningMultiCompany(DunningCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.company_b = cls.setup_other_company(name="Company B")["company"]
-        cls.user_b = new_test_user(
-            cls.env,
-            login="dunning_user_b",
-            groups="account.group_account_manager",
-            company_id=cls.company_b.id,
-            company_ids=[Command.set(cls.company_b.ids)],
+        cls.company_b, cls.user_b = cls._company_b_and_its_user(
+            "dunning_user_b", "account.group_account_manager"
         )
 
     def test_each_company_its_own_policy_and_isolation(self):

@@ -646,13 +646,9 @@ class TestDunningCompanies(DunningCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.company_a = cls.env.company
-        cls.company_b = cls.setup_other_company(name="Company B")["company"]
-        cls.user_b = new_test_user(
-            cls.env,
-            login="dunning_rel_user_b",
-            groups="account.group_account_manager,project.group_project_manager",
-            company_id=cls.company_b.id,
-            company_ids=[Command.set(cls.company_b.ids)],
+        cls.company_b, cls.user_b = cls._company_b_and_its_user(
+            "dunning_rel_user_b",
+            "account.group_account_manager,project.group_project_manager",
         )
 
     def test_user_of_b_sees_no_level_event_or_case_of_a(self):
