@@ -157,22 +157,6 @@ class DunningLevel(models.Model):
                 )
         self.policy_id.level_ids._check_ladder()
 
-    def write(self, vals):
-        result = super().write(vals)
-        if "active" in vals:
-            # Archiving a level drops it from the policy's ladder, which the
-            # invoices' next step date follows.
-            Move = self.env["account.move"].sudo()
-            moves = Move.search(
-                [
-                    ("dunning_policy_id", "in", self.policy_id.ids),
-                    ("payment_state", "in", ("not_paid", "partial")),
-                    ("state", "=", "posted"),
-                ]
-            )
-            self.env.add_to_compute(Move._fields["dunning_next_date"], moves)
-        return result
-
     @api.ondelete(at_uninstall=False)
     def _unlink_except_in_use(self):
         """A level that invoices reached is part of their history: it may be
