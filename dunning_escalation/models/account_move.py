@@ -622,7 +622,6 @@ class AccountMove(models.Model):
         """Send the level emails of the decisions: one per customer when the policy
         says so, else one per invoice. Returns the ids of the invoices whose message
         is queued (or that need none)."""
-        Event = self.env["dunning.event"].sudo()
         to_mail = [d for d in decisions if _needs_mail(d)]
         if not to_mail:
             return set()
@@ -633,14 +632,6 @@ class AccountMove(models.Model):
             d.move.id for d in to_mail if (d.move.id, d.level.id, "email") in done
         }
         to_mail = [d for d in to_mail if d.move.id not in queued]
-        failed_events = Event.search(
-            [
-                ("move_id", "in", moves.ids),
-                ("kind", "=", "email"),
-                ("state", "=", "failed"),
-            ]
-        )
-        failed = {(e.move_id.id, e.level_id.id): e for e in failed_events}
         new_events = []
         # Each template's body is compiled once for all the customers of the batch.
         qweb_cache = {}
@@ -663,7 +654,6 @@ class AccountMove(models.Model):
                     ),
                 )
             for decision in group:
-                key = (decision.move.id, decision.level.id)
                 vals = {
                     "move_id": decision.move.id,
                     "partner_id": partner.id,
@@ -681,20 +671,18 @@ class AccountMove(models.Model):
                     ),
                 }
                 if resend:
+                    # A step of its own, outside the level's history.
                     vals["level_id"] = False
                     vals["reason"] = self.env._(
                         "Sent again at level %(level)s: %(reason)s",
                         level=decision.level.name,
                         reason=vals["reason"],
                     )
-                    new_events.append(vals)
-                elif key in failed:
-                    failed[key].write(vals)
-                else:
-                    new_events.append(vals)
+                new_events.append(vals)
                 if not error:
                     queued.add(decision.move.id)
-        Event.create(new_events)
+        # A level taken again after a failed mail reuses that failed event.
+        self._dunning_save_steps(new_events)
         return queued
 
     @api.model
