@@ -225,6 +225,18 @@ class DunningEvent(models.Model):
             else:
                 event.agency_outcome = "with_agency"
 
+    @api.model
+    def _delivered_steps(self, messages, kind):
+        """The steps of ``kind`` counted as delivered whose message is one of
+        ``messages``: what a delivery failure reported later takes back."""
+        return self.sudo().search(
+            [
+                ("mail_message_id", "in", messages.ids),
+                ("kind", "=", kind),
+                ("state", "=", "done"),
+            ]
+        )
+
     def write(self, vals):
         """The history is read-only; only a registered letter's tracking number is
         filled in by hand. Everything else is written by the engine."""

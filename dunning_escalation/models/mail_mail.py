@@ -10,17 +10,8 @@ class MailMail(models.Model):
         """A reminder that could not be delivered does not count: its dunning event
         is marked failed and the invoice goes back a level, to be retried."""
         if failure_type:
-            messages = self.mail_message_id
-            events = (
-                self.env["dunning.event"]
-                .sudo()
-                .search(
-                    [
-                        ("mail_message_id", "in", messages.ids),
-                        ("kind", "=", "email"),
-                        ("state", "=", "done"),
-                    ]
-                )
+            events = self.env["dunning.event"]._delivered_steps(
+                self.mail_message_id, "email"
             )
             if events:
                 # When the server cannot be reached, the error is on the mails only.

@@ -9,16 +9,8 @@ class SmsSms(models.Model):
         it shows in Failed Sends with the reason instead of counting as sent."""
         result = super().write(vals)
         if vals.get("state") == "error" and self.mail_message_id:
-            events = (
-                self.env["dunning.event"]
-                .sudo()
-                .search(
-                    [
-                        ("mail_message_id", "in", self.mail_message_id.ids),
-                        ("kind", "=", "sms"),
-                        ("state", "=", "done"),
-                    ]
-                )
+            events = self.env["dunning.event"]._delivered_steps(
+                self.mail_message_id, "sms"
             )
             if events:
                 labels = dict(
