@@ -1,5 +1,6 @@
 from . import account_move
 from . import account_move_line
+from . import account_move_mail
 from . import account_move_portal
 from . import dunning_demo
 from . import dunning_event

@@ -10,6 +10,7 @@ from odoo.tools import SQL, pdf
 
 from ..tools import ladder
 from ..tools import legal
+from .account_move_mail import QueuedMail
 
 _logger = logging.getLogger(__name__)
 
@@ -632,20 +633,24 @@ class AccountMove(models.Model):
             d.move.id for d in to_mail if (d.move.id, d.level.id, "email") in done
         }
         to_mail = [d for d in to_mail if d.move.id not in queued]
-        new_events = []
-        # Each template's body is compiled once for all the customers of the batch.
+        # Each template's body is compiled once for all the customers of the batch,
+        # and their messages are queued together.
         qweb_cache = {}
-        for group in self._dunning_message_groups(to_mail):
+        prepared = []
+        groups = self._dunning_message_groups(to_mail)
+        statements = {} if statements is None else statements
+        self._dunning_statements_for(groups, today, statements)
+        for group in groups:
             lead = _lead(group)
             template = lead.level.mail_template_id
             partner = lead.move._dunning_recipient()
             statement = self._dunning_statement_moves_for(group, today, statements)
             if template:
-                message, error = lead.move.with_context(
+                mail, error = lead.move.with_context(
                     dunning_qweb_cache=qweb_cache
-                )._dunning_post_mail(template, partner, statement, lead.level)
+                )._dunning_prepare_mail(template, partner, statement, lead.level)
             else:
-                message, error = (
+                mail, error = (
                     False,
                     self.env._(
                         "Level %s has no email template (it was deleted) and nothing "
@@ -653,6 +658,12 @@ class AccountMove(models.Model):
                         lead.level.name,
                     ),
                 )
+            prepared.append((group, template, partner, mail, error))
+        to_queue = [mail for _g, _t, _p, mail, _e in prepared if mail]
+        messages = iter(self._dunning_queue_mails(to_queue))
+        new_events = []
+        for group, template, partner, mail, error in prepared:
+            message = next(messages) if mail else False
             for decision in group:
                 vals = {
                     "move_id": decision.move.id,
@@ -697,7 +708,10 @@ class AccountMove(models.Model):
         done = self.browse([d.move.id for d in to_sms])._dunning_done_steps()
         to_sms = [d for d in to_sms if (d.move.id, d.level.id, "sms") not in done]
         new_events = []
-        for group in self._dunning_message_groups(to_sms):
+        groups = self._dunning_message_groups(to_sms)
+        statements = {} if statements is None else statements
+        self._dunning_statements_for(groups, today, statements)
+        for group in groups:
             lead = _lead(group)
             partner = lead.move._dunning_recipient()
             number, error = partner._dunning_sms_number()
@@ -779,7 +793,10 @@ class AccountMove(models.Model):
         ]
         report = self.env.ref("dunning_escalation.action_report_dunning_letter")
         new_events = []
-        for group in self._dunning_message_groups(to_print):
+        groups = self._dunning_message_groups(to_print)
+        statements = {} if statements is None else statements
+        self._dunning_statements_for(groups, today, statements)
+        for group in groups:
             lead = _lead(group)
             partner = lead.move._dunning_recipient()
             statement = self._dunning_statement_moves_for(group, today, statements)
@@ -876,33 +893,79 @@ class AccountMove(models.Model):
         return list(groups.values())
 
     @api.model
+    def _dunning_statements_for(self, groups, today, statements):
+        """Fill ``statements`` with what the messages of ``groups`` list (see
+        _dunning_statement_moves_for), with one search for all the consolidated
+        customers instead of one per customer."""
+        pending = {}
+        for group in groups:
+            moves = self.browse([d.move.id for d in group])
+            key = frozenset(moves.ids)
+            if key not in statements and key not in pending:
+                pending[key] = moves
+        if not pending:
+            return
+        consolidated = [
+            moves
+            for moves in pending.values()
+            if moves[0].dunning_policy_id.consolidate_per_partner
+        ]
+        listed = defaultdict(list)
+        if consolidated:
+            leads = self.browse([moves[0].id for moves in consolidated])
+            overdue = self.search(
+                [
+                    *self._dunning_overdue_domain(
+                        today,
+                        leads.commercial_partner_id,
+                        leads.company_id,
+                        unblocked=True,
+                    ),
+                    ("dunning_policy_id", "in", leads.dunning_policy_id.ids),
+                ],
+                order="invoice_date_due, id",
+            )
+            for move in overdue:
+                listed[_statement_key(move)].append(move.id)
+        invoices = {}
+        for key, moves in pending.items():
+            lead = moves[0]
+            if lead.dunning_policy_id.consolidate_per_partner:
+                invoices[key] = self.browse(listed[_statement_key(lead)]) | moves
+            else:
+                invoices[key] = lead
+        # The open charges of all the invoices listed, in one search.
+        listed_ids = [move_id for moves in invoices.values() for move_id in moves.ids]
+        charges = defaultdict(list)
+        for charge in self.search(
+            [
+                ("dunning_origin_id", "in", listed_ids),
+                ("state", "=", "posted"),
+                ("payment_state", "in", ("not_paid", "partial")),
+            ],
+            order="id",
+        ):
+            charges[charge.dunning_origin_id.id].append(charge.id)
+        every = []
+        for key, moves in invoices.items():
+            statement = moves
+            if pending[key][0].dunning_policy_id.consolidate_per_partner:
+                statement |= self.browse(
+                    [charge for move in moves.ids for charge in charges[move]]
+                )
+            statements[key] = statement
+            every += statement.ids
+        self.browse(every)._dunning_ensure_access_tokens()
+
+    @api.model
     def _dunning_statement_moves_for(self, group, today, statements=None):
         """Invoices a message lists, with their pay-link tokens: every overdue open
-        invoice of the customer under the same policy (consolidated), else the
-        invoice itself. ``statements`` keeps them for the other channels."""
-        group_moves = self.browse([d.move.id for d in group])
-        key = frozenset(group_moves.ids)
-        if statements is not None and key in statements:
-            return statements[key]
-        move = group_moves[0]
-        if move.dunning_policy_id.consolidate_per_partner:
-            listed = (
-                self._dunning_overdue_statement(
-                    today,
-                    move.commercial_partner_id,
-                    move.company_id,
-                    policy=move.dunning_policy_id,
-                    unblocked=True,
-                )
-                | group_moves
-            )
-            statement = listed | listed._dunning_open_charges()
-        else:
-            statement = move
-        statement._dunning_ensure_access_tokens()
-        if statements is not None:
-            statements[key] = statement
-        return statement
+        invoice of the customer under the same policy and their open charges
+        (consolidated), else the invoice itself. ``statements`` keeps them for the
+        other channels."""
+        statements = {} if statements is None else statements
+        self._dunning_statements_for([group], today, statements)
+        return statements[frozenset(d.move.id for d in group)]
 
     def _dunning_recipient(self):
         """Who receives the reminders of this invoice: the customer's dunning contact
@@ -914,6 +977,15 @@ class AccountMove(models.Model):
     def _dunning_post_mail(self, template, partner, statement, level):
         """Render ``template`` on self for ``partner`` listing ``statement`` and post
         it on the invoice, its email queued. Returns (message, error)."""
+        self.ensure_one()
+        mail, error = self._dunning_prepare_mail(template, partner, statement, level)
+        if error:
+            return False, error
+        return self._dunning_queue_mails([mail]), False
+
+    def _dunning_prepare_mail(self, template, partner, statement, level):
+        """Render ``template`` on self for ``partner`` listing ``statement``, with its
+        author and sender: (QueuedMail, False), or (False, why it cannot be sent)."""
         self.ensure_one()
         _ = self.env._
         if not partner.email:
@@ -940,34 +1012,25 @@ class AccountMove(models.Model):
                 "Template %(name)s failed: %(error)s", name=template.name, error=error
             )
         policy = self.dunning_policy_id
-        email_from = (
-            policy.email_from
-            or rendered.get("email_from")
-            or self.company_id.email_formatted
+        return (
+            QueuedMail(
+                move=self,
+                partner=partner,
+                subject=rendered.get("subject") or template.name,
+                body=rendered.get("body_html", ""),
+                email_from=policy.email_from
+                or rendered.get("email_from")
+                or self.company_id.email_formatted,
+                author=policy.user_id.partner_id
+                or self.invoice_user_id.partner_id
+                or self.company_id.partner_id,
+                # The mail's button reads "View Invoice", in the customer's language.
+                model_description=self.with_context(
+                    lang=partner.lang or self.env.lang
+                ).type_name,
+            ),
+            False,
         )
-        # The author is given, not looked up from the sender's address per mail.
-        author = (
-            policy.user_id.partner_id
-            or self.invoice_user_id.partner_id
-            or self.company_id.partner_id
-        )
-        message = self.with_context(
-            mail_notify_force_send=False, mail_post_autofollow=False
-        ).message_post(
-            body=rendered.get("body_html", ""),
-            subject=rendered.get("subject") or template.name,
-            partner_ids=partner.ids,
-            author_id=author.id,
-            email_from=email_from,
-            # The mail's button reads "View Invoice", in the customer's language.
-            model_description=self.with_context(
-                lang=partner.lang or self.env.lang
-            ).type_name,
-            message_type="comment",
-            subtype_xmlid="mail.mt_comment",
-            mail_auto_delete=False,
-        )
-        return message, False
 
     def _dunning_open_charges(self):
         """The posted, unpaid charge invoices of self."""
@@ -1895,6 +1958,16 @@ def _needs_mail(decision):
     else to do (its template was deleted), which fails its email step."""
     level = decision.level
     return bool(level.mail_template_id) or not level._has_action()
+
+
+def _statement_key(move):
+    """The customer statement an invoice belongs to: its customer, company and
+    policy."""
+    return (
+        move.commercial_partner_id.id,
+        move.company_id.id,
+        move.dunning_policy_id.id,
+    )
 
 
 def _lead(group):

@@ -111,15 +111,16 @@ class TestDunningCrash(DunningCase):
         )
 
     def _post_mail_failing_for(self, partner, error):
-        """_dunning_post_mail that raises ``error`` for the customer ``partner``."""
-        post_mail = type(self.Move)._dunning_post_mail
+        """_dunning_prepare_mail that raises ``error`` for the customer
+        ``partner``."""
+        post_mail = type(self.Move)._dunning_prepare_mail
 
         def post_mail_or_fail(move, *args, **kwargs):
             if move.commercial_partner_id == partner:
                 raise error
             return post_mail(move, *args, **kwargs)
 
-        return patch.object(type(self.Move), "_dunning_post_mail", post_mail_or_fail)
+        return patch.object(type(self.Move), "_dunning_prepare_mail", post_mail_or_fail)
 
     def _assert_reminded_once(self, invoices):
         for invoice in invoices:

@@ -1,0 +1,219 @@
+"""Queueing the reminders of a run: the chatter messages on the invoices, their
+queued emails and their notifications, in a few batched creates instead of one
+``message_post`` per customer.
+
+What a reminder is stays what ``message_post`` makes of it: a comment on the
+invoice from the policy's author, to the recipient, with the email in Odoo's
+notification layout ("View Invoice" button with the customer's portal link), the
+author following the invoice to get the replies. The expensive parts are done once
+per batch: thread parents, reply-to addresses, companies and alias domains, the
+creates of messages, mails and notifications, the followers added. What depends
+on one message (its recipients, the layout in the recipient's language, the mail
+references) still goes through the mail module's own hooks, so that what other
+modules add to them applies to reminders too.
+"""
+
+from collections import defaultdict
+from typing import NamedTuple
+
+from markupsafe import escape
+
+from odoo import api, models
+from odoo.tools import SQL, clean_context, split_every
+
+
+class QueuedMail(NamedTuple):
+    """One reminder to queue: rendered, its author and sender chosen."""
+
+    move: models.BaseModel
+    partner: models.BaseModel
+    subject: str
+    body: str
+    email_from: str
+    author: models.BaseModel
+    model_description: str
+
+
+class AccountMove(models.Model):
+    _inherit = "account.move"
+
+    @api.model
+    def _dunning_queue_mails(self, mails):
+        """Post each of ``mails`` (QueuedMail) in its invoice's chatter and queue its
+        email. Returns the messages, in the order of ``mails``."""
+        if not mails:
+            return self.env["mail.message"]
+        moves = self.browse([mail.move.id for mail in mails])
+        msg_vals_list = self._dunning_message_values(mails, moves)
+        messages = self._message_create(msg_vals_list)
+        self._dunning_subscribe_authors(mails, moves)
+        # What the notification reads of every message and recipient, in one query
+        # each instead of one per message.
+        messages.sudo().mapped("tracking_value_ids")
+        recipients = (
+            self.env["res.partner"].browse({mail.partner.id for mail in mails}).sudo()
+        )
+        # The portal link's signup token may write on the recipient, which reads
+        # its contacts.
+        recipients.mapped("user_ids")
+        recipients.mapped("child_ids")
+        pending = []
+        for mail, message, msg_vals in zip(mails, messages, msg_vals_list, strict=True):
+            move = mail.move
+            move._message_post_after_hook(message, msg_vals)
+            recipients = move._notify_get_recipients(message, msg_vals)
+            move._notify_thread_with_out_of_office(message, recipients, msg_vals)
+            if any(r["notif"] != "email" for r in recipients):
+                # Internal users notified in Odoo (their inbox): the whole usual
+                # notification, rare for a reminder.
+                move._notify_thread_by_inbox(message, recipients, msg_vals=msg_vals)
+                move._notify_thread_by_web_push(message, recipients, msg_vals=msg_vals)
+            pending.extend(
+                move._dunning_notification_mails(
+                    message, msg_vals, recipients, mail.model_description
+                )
+            )
+        self._dunning_create_notification_mails(pending)
+        return messages
+
+    @api.model
+    def _dunning_message_values(self, mails, moves):
+        """The values of the messages of ``mails``, as ``message_post`` sets them,
+        with the per-thread lookups done for all of them at once."""
+        subtype_id = self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_comment")
+        companies = moves._mail_get_companies(default=self.env.company)
+        alias_domains = moves.sudo()._mail_get_alias_domains(
+            default_company=self.env.company
+        )
+        reply_tos = moves._notify_get_reply_to_batch(
+            defaults={mail.move.id: mail.email_from for mail in mails},
+            author_ids={mail.move.id: mail.author.id for mail in mails},
+        )
+        parents = moves._dunning_thread_parents()
+        return [
+            {
+                "author_id": mail.author.id,
+                "author_guest_id": False,
+                "email_from": mail.email_from,
+                "email_add_signature": True,
+                "model": self._name,
+                "res_id": mail.move.id,
+                "body": escape(mail.body),
+                "message_type": "comment",
+                "parent_id": parents.get(mail.move.id, False),
+                "subject": mail.subject or False,
+                "subtype_id": subtype_id,
+                "partner_ids": mail.partner.ids,
+                "incoming_email_to": False,
+                "incoming_email_cc": False,
+                "outgoing_email_to": False,
+                "record_alias_domain_id": alias_domains[mail.move.id].id,
+                "record_company_id": companies[mail.move.id].id,
+                "reply_to": reply_tos[mail.move.id],
+                "attachment_ids": [],
+            }
+            for mail in mails
+        ]
+
+    def _dunning_thread_parents(self):
+        """The message each new message of self's threads answers, as a flat thread
+        does it: the latest comment or email, else the latest message."""
+        if not self:
+            return {}
+        self.env["mail.message"].flush_model(
+            ["model", "res_id", "message_type", "date"]
+        )
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT DISTINCT ON (res_id) res_id, id
+                  FROM mail_message
+                 WHERE model = %(model)s
+                   AND res_id = ANY(%(ids)s)
+                   AND message_type != 'user_notification'
+              ORDER BY res_id, message_type IN ('comment', 'email') DESC,
+                       date DESC, id DESC
+                """,
+                model=self._name,
+                ids=self.ids,
+            )
+        )
+        return dict(rows)
+
+    @api.model
+    def _dunning_subscribe_authors(self, mails, moves):
+        """The author follows the invoices they write to, to get the customers'
+        replies, as when posting by hand (internal users only)."""
+        by_author = defaultdict(list)
+        for mail in mails:
+            author = self._message_compute_real_author(mail.author.id)
+            if author and not author.partner_share:
+                by_author[author.id].append(mail.move.id)
+        for author_id, move_ids in by_author.items():
+            self.browse(move_ids)._message_subscribe(partner_ids=[author_id])
+
+    def _dunning_notification_mails(self, message, msg_vals, recipients, description):
+        """(mail values, notification values) of the emails that notify the email
+        recipients of ``message``, its body in Odoo's notification layout."""
+        self.ensure_one()
+        partners_data = [r for r in recipients if r["notif"] == "email"]
+        if not partners_data:
+            return []
+        base_values = self._notify_by_email_get_base_mail_values(
+            message, partners_data, additional_values={"auto_delete": False}
+        )
+        notification_values = self._notify_by_email_get_base_notification_values(
+            message
+        )
+        chunk_size = (
+            int(self.env["ir.config_parameter"].sudo().get_param("mail.batch_size"))
+            or 50
+        )
+        pending = []
+        for (
+            _lang,
+            render_values,
+            group,
+        ) in self._notify_get_classified_recipients_iterator(
+            message, partners_data, msg_vals=msg_vals, model_description=description
+        ):
+            body = self._notify_by_email_render_layout(
+                message, group, msg_vals=msg_vals, render_values=render_values
+            )
+            for chunk in split_every(chunk_size, group["recipients_ids"]):
+                mail_values = self._notify_by_email_get_final_mail_values(
+                    list(chunk), base_values, additional_values={"body_html": body}
+                )
+                pending.append(
+                    (
+                        mail_values,
+                        [
+                            {"res_partner_id": pid, **notification_values}
+                            for pid in chunk
+                        ],
+                    )
+                )
+        return pending
+
+    @api.model
+    def _dunning_create_notification_mails(self, pending):
+        """Create the queued emails of ``pending`` and their notifications, each
+        in one create."""
+        if not pending:
+            return
+        context = clean_context(self.env.context)
+        mails = (
+            self.env["mail.mail"]
+            .sudo()
+            .with_context(context)
+            .create([mail_values for mail_values, _notifications in pending])
+        )
+        self.env["mail.notification"].sudo().with_context(context).create(
+            [
+                {**values, "mail_mail_id": mail.id}
+                for mail, (_mail_values, notifications) in zip(
+                    mails, pending, strict=True
+                )
+                for values in notifications
+            ]
+        )
