@@ -31,7 +31,6 @@ class DunningEvent(models.Model):
     _name = "dunning.event"
     _description = "Dunning Event"
     _order = "date desc, id desc"
-    _check_company_auto = True
     _rec_name = "kind"
 
     move_id = fields.Many2one(
@@ -40,7 +39,6 @@ class DunningEvent(models.Model):
         required=True,
         index=True,
         ondelete="cascade",
-        check_company=True,
     )
     company_id = fields.Many2one(related="move_id.company_id", store=True, index=True)
     partner_id = fields.Many2one("res.partner", string="Customer", index=True)

@@ -1,0 +1,187 @@
+"""The reminders of a run are queued together (models/account_move_mail.py): each
+must still be what posting it by hand in the chatter makes, and the cost of a run
+must grow by a few queries per customer, not by a whole ``message_post``."""
+
+from freezegun import freeze_time
+
+from odoo.tests import new_test_user, tagged
+
+from .common import DunningCase
+
+
+def _customers(env, count, prefix):
+    return env["res.partner"].create(
+        [
+            {"name": f"{prefix} {n}", "email": f"{prefix.lower()}{n}@example.com"}
+            for n in range(1, count + 1)
+        ]
+    )
+
+
+@tagged("post_install", "-at_install")
+class TestDunningQueue(DunningCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.clerk = new_test_user(
+            cls.env,
+            login="dunning_clerk",
+            name="Clerk",
+            groups="account.group_account_invoice",
+            notification_type="inbox",
+        )
+        cls.manager = new_test_user(
+            cls.env,
+            login="dunning_manager",
+            name="Manager",
+            groups="account.group_account_invoice",
+            notification_type="email",
+        )
+
+    def _message_fields(self, message):
+        return {
+            "model": message.model,
+            "message_type": message.message_type,
+            "subtype_id": message.subtype_id,
+            "author_id": message.author_id,
+            "email_from": message.email_from,
+            "reply_to": message.reply_to,
+            "record_company_id": message.record_company_id,
+            "record_alias_domain_id": message.record_alias_domain_id,
+            "email_add_signature": message.email_add_signature,
+        }
+
+    def test_reminder_is_what_posting_it_makes(self):
+        """A reminder of the run and the same message posted with message_post on
+        an invoice like it: same message, notifications, mails and followers."""
+        batched = self._invoice("2026-03-10", 100.0)
+        posted = self._invoice("2026-03-10", 100.0, partner=self.customer_2)
+        for invoice in batched | posted:
+            invoice.message_subscribe(
+                partner_ids=(self.clerk | self.manager).partner_id.ids
+            )
+            invoice.message_post(body="Customer called about the delivery.")
+        earlier = batched._dunning_thread_parents()
+        self.assertTrue(earlier, "the invoice already has a message to answer")
+        self._run("2026-03-13")
+        message = self._events(batched, "email").mail_message_id
+        self.assertEqual(len(message), 1)
+        self.assertEqual(message.res_id, batched.id)
+        self.assertEqual(message.parent_id.id, earlier[batched.id])
+        self.assertEqual(message.partner_ids, self.customer)
+        # The same message, posted by hand on the other invoice.
+        reference = posted.with_context(
+            mail_notify_force_send=False, mail_post_autofollow=False
+        ).message_post(
+            body=message.body,
+            subject=message.subject,
+            partner_ids=self.customer_2.ids,
+            author_id=message.author_id.id,
+            email_from=message.email_from,
+            model_description=posted.type_name,
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+            mail_auto_delete=False,
+        )
+        self.assertEqual(self._message_fields(message), self._message_fields(reference))
+        self.assertEqual(message.body, reference.body)
+
+        def notified(msg):
+            return sorted(
+                (n.res_partner_id.name, n.notification_type, n.notification_status)
+                for n in msg.notification_ids
+            )
+
+        self.assertEqual(
+            notified(message),
+            [
+                ("Bakkerij De Vries", "email", "ready"),
+                ("Clerk", "inbox", "sent"),
+                ("Manager", "email", "ready"),
+            ],
+        )
+        self.assertEqual(
+            [name for name, *_rest in notified(reference)],
+            ["Clerk", "Lindqvist AB", "Manager"],
+        )
+        mails = self.env["mail.mail"].search([("mail_message_id", "=", message.id)])
+        references = self.env["mail.mail"].search(
+            [("mail_message_id", "=", reference.id)]
+        )
+        self.assertEqual(len(mails), len(references))
+        for mail, other in zip(
+            mails.sorted(lambda m: m.recipient_ids.name),
+            references.sorted(lambda m: m.recipient_ids.name),
+            strict=True,
+        ):
+            self.assertEqual(mail.state, "outgoing")
+            self.assertFalse(mail.auto_delete)
+            self.assertEqual(mail.is_notification, other.is_notification)
+            self.assertEqual(mail.subject, other.subject)
+            self.assertIn(message.message_id, mail.references)
+            # The layout around the reminder: the customer's button opens the
+            # invoice on the portal with its token, as Odoo's does.
+            self.assertEqual(
+                mail.body_html.count("View Invoice"),
+                other.body_html.count("View Invoice"),
+            )
+        customer_mail = mails.filtered(lambda m: m.recipient_ids == self.customer)
+        self.assertIn(f"access_token={batched.access_token}", customer_mail.body_html)
+        self.assertIn(batched.name, customer_mail.body_html)
+        # Followers: the author to get the replies, never the customer.
+        author = message.author_id
+        self.assertIn(author, batched.message_partner_ids)
+        self.assertNotIn(self.customer, batched.message_partner_ids)
+        self.assertNotIn(self.customer_2, posted.message_partner_ids)
+
+    def test_queries_grow_by_a_few_per_customer(self):
+        """Two customers reminded, then eight more in the same batch size: each
+        extra customer costs a few queries (2.5 here; posting each reminder with
+        message_post cost about 18)."""
+        first = _customers(self.env, 2, "First")
+        more = _customers(self.env, 8, "More")
+        for customer in first:
+            self._invoice("2026-03-10", 100.0, partner=customer)
+            self._invoice("2026-03-09", 50.0, partner=customer)
+        for customer in more:
+            self._invoice("2026-03-11", 100.0, partner=customer)
+            self._invoice("2026-03-11", 50.0, partner=customer)
+        # Warm the caches (templates, views, parameters) outside of the counts.
+        self._invoice("2026-03-05", 10.0, partner=self.customer)
+        self._run("2026-03-08")
+        counts = []
+        for day, customers in (("2026-03-13", first), ("2026-03-14", more)):
+            before = self.env.cr.sql_log_count
+            self._run(day)
+            counts.append(self.env.cr.sql_log_count - before)
+            events = self._events(
+                self.Move.search([("partner_id", "in", customers.ids)]), "email"
+            )
+            self.assertEqual(len(events), 2 * len(customers))
+            self.assertEqual(len(events.mail_message_id), len(customers))
+        per_customer = (counts[1] - counts[0]) / (len(more) - len(first))
+        self.assertLessEqual(per_customer, 5, f"queries per run: {counts}")
+
+    def test_policy_user_writes_and_follows(self):
+        """The policy's user writes the reminders of a run started by the
+        scheduler (as OdooBot), and follows each invoice written to, once."""
+        self.policy.user_id = self.manager
+        invoices = self._invoice("2026-03-10") | self._invoice(
+            "2026-03-10", partner=self.customer_2
+        )
+        with freeze_time("2026-03-13"):
+            self.Move.with_user(self.env.ref("base.user_root"))._cron_dunning_run()
+        for invoice in invoices:
+            message = self._events(invoice, "email").mail_message_id
+            self.assertEqual(message.author_id, self.manager.partner_id)
+            self.assertIn(self.manager.partner_id, invoice.message_partner_ids)
+        self.assertEqual(
+            self.env["mail.followers"].search_count(
+                [
+                    ("res_model", "=", "account.move"),
+                    ("res_id", "in", invoices.ids),
+                    ("partner_id", "=", self.manager.partner_id.id),
+                ]
+            ),
+            2,
+        )
