@@ -1025,9 +1025,10 @@ class AccountMove(models.Model):
                 or self.invoice_user_id.partner_id
                 or self.company_id.partner_id,
                 # The mail's button reads "View Invoice", in the customer's language.
-                model_description=self.with_context(
-                    lang=partner.lang or self.env.lang
-                ).type_name,
+                # (For this invoice alone, not the whole batch it was read with.)
+                model_description=self.with_context(lang=partner.lang or self.env.lang)
+                .with_prefetch()
+                .type_name,
             ),
             False,
         )
@@ -1052,11 +1053,28 @@ class AccountMove(models.Model):
         ) or (self | self._dunning_open_charges())
 
     def dunning_statement_total(self):
-        """The total due of the invoices listed in the reminder, formatted in
-        self's currency (templates)."""
+        """The total due of the invoices listed in the reminder, formatted, one
+        amount per currency (templates)."""
         self.ensure_one()
-        moves = self.dunning_statement_moves()
-        return self.currency_id.format(sum(moves.mapped("amount_residual")))
+        return self._dunning_format_amounts(
+            (move.currency_id, move.amount_residual)
+            for move in self.dunning_statement_moves()
+        )
+
+    @api.model
+    def _dunning_format_amounts(self, amounts):
+        """``amounts``, (currency, amount) pairs, added up per currency and written
+        out in the language of the context: "€ 1,200.00 + $ 300.00", the
+        currencies in the order they first come. Amounts in different currencies
+        are never added together."""
+        totals = {}
+        for currency, amount in amounts:
+            totals[currency] = totals.get(currency, 0.0) + amount
+        if not totals:
+            return self.env.company.currency_id.format(0.0)
+        return " + ".join(
+            currency.format(amount) for currency, amount in totals.items()
+        )
 
     def dunning_days_late(self):
         """Days between the due date and the date of the run (templates)."""

@@ -40,7 +40,10 @@ class DunningEvent(models.Model):
         index=True,
         ondelete="cascade",
     )
-    company_id = fields.Many2one(related="move_id.company_id", store=True, index=True)
+    # The company and the converted amount are the invoice's and the event's date's,
+    # set when the event is written (see _company_values): events never change
+    # invoice, and a computed field cost a recomputation per event, thousands a run.
+    company_id = fields.Many2one("res.company", readonly=True, index=True)
     partner_id = fields.Many2one("res.partner", string="Customer", index=True)
     level_id = fields.Many2one(
         "dunning.level", string="Level", index=True, ondelete="restrict"
@@ -60,8 +63,7 @@ class DunningEvent(models.Model):
     amount_company = fields.Monetary(
         string="Amount in Company Currency",
         currency_field="company_currency_id",
-        compute="_compute_amount_company",
-        store=True,
+        readonly=True,
         help="The amount converted at the company's rate of the event's date, so "
         "that the analysis adds up invoices in different currencies.",
     )
@@ -174,16 +176,59 @@ class DunningEvent(models.Model):
                 "later",
             )
 
-    @api.depends("amount", "currency_id", "date", "company_id")
-    def _compute_amount_company(self):
-        for event in self:
-            company = event.company_id
-            if not event.amount or not event.currency_id or not company:
-                event.amount_company = event.amount
-                continue
-            event.amount_company = event.currency_id._convert(
-                event.amount, company.currency_id, company, event.date
+    @api.model_create_multi
+    def create(self, vals_list):
+        return super().create(self._company_values(vals_list))
+
+    def write(self, vals):
+        """The history is read-only; only a registered letter's tracking number is
+        filled in by hand. Everything else is written by the engine."""
+        if not self.env.su and set(vals) - USER_WRITABLE_FIELDS:
+            raise AccessError(
+                self.env._(
+                    "The dunning history cannot be edited; only the tracking number "
+                    "of a registered letter can be filled in."
+                )
             )
+        if {"move_id", "amount", "date"} & set(vals):
+            for event in self:
+                event_vals = {
+                    "move_id": event.move_id.id,
+                    "amount": event.amount,
+                    "date": event.date,
+                    **vals,
+                }
+                super(DunningEvent, event).write(self._company_values([event_vals])[0])
+            return True
+        return super().write(vals)
+
+    @api.model
+    def _company_values(self, vals_list):
+        """``vals_list`` with the company of each event's invoice and its amount in
+        the company's currency, at the rate of the event's date."""
+        moves = self.env["account.move"].browse(
+            {vals["move_id"] for vals in vals_list if vals.get("move_id")}
+        )
+        moves.mapped("company_id.currency_id")
+        result = []
+        for vals in vals_list:
+            move = moves.browse(vals.get("move_id"))
+            company = move.company_id
+            vals = {**vals, "company_id": company.id}
+            # Left out when there is no amount: converting a monetary value to
+            # store it costs a lookup of its currency per event.
+            amount = vals.get("amount")
+            if amount:
+                vals["amount_company"] = move.currency_id._convert(
+                    amount,
+                    company.currency_id,
+                    company,
+                    vals.get("date") or fields.Date.context_today(self),
+                )
+            elif "amount" in vals:
+                vals["amount_company"] = 0.0
+            result.append(vals)
+        return result
 
     @api.depends("kind", "state", "fee_move_id.payment_state")
     def _compute_charge_outcome(self):
@@ -234,18 +279,6 @@ class DunningEvent(models.Model):
                 ("state", "=", "done"),
             ]
         )
-
-    def write(self, vals):
-        """The history is read-only; only a registered letter's tracking number is
-        filled in by hand. Everything else is written by the engine."""
-        if not self.env.su and set(vals) - USER_WRITABLE_FIELDS:
-            raise AccessError(
-                self.env._(
-                    "The dunning history cannot be edited; only the tracking number "
-                    "of a registered letter can be filled in."
-                )
-            )
-        return super().write(vals)
 
     def action_print_letters(self):
         """All the letters of self in one PDF to print, marked printed."""

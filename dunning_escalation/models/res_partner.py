@@ -100,9 +100,10 @@ class ResPartner(models.Model):
         )
 
     def _dunning_statement_total(self):
-        moves = self._dunning_statement_moves()
-        currency = moves[:1].currency_id or self.env.company.currency_id
-        return currency.format(sum(moves.mapped("amount_residual")))
+        return self.env["account.move"]._dunning_format_amounts(
+            (move.currency_id, move.amount_residual)
+            for move in self._dunning_statement_moves()
+        )
 
     def _dunning_charges_summary(self):
         """(label, formatted amount) of the fees, compensation and interest charged
@@ -115,9 +116,13 @@ class ResPartner(models.Model):
         labels = dict(
             lines._fields["dunning_charge_type"]._description_selection(self.env)
         )
-        currency = moves[:1].currency_id or self.env.company.currency_id
         return [
-            (labels[kind], currency.format(sum(group.mapped("price_total"))))
+            (
+                labels[kind],
+                self.env["account.move"]._dunning_format_amounts(
+                    (line.currency_id, line.price_total) for line in group
+                ),
+            )
             for kind, group in lines.grouped("dunning_charge_type").items()
             if kind
         ]

@@ -129,6 +129,29 @@ class TestDunningMessages(DunningCase):
             self.env.ref("base.partner_admin"),
         )
 
+    def test_totals_per_currency_never_added_together(self):
+        """A customer owing in two currencies: each invoice in its own currency,
+        and the total due one amount per currency, not their sum."""
+        eur = self.setup_other_currency("EUR", rates=[("2020-01-01", 2.0)])
+        usd = self._invoice("2026-03-10", 100.0)
+        euro = self._invoice("2026-03-09", 40.0, currency=eur)
+        euro_2 = self._invoice("2026-03-10", 2.5, currency=eur)
+        self._run("2026-03-13")
+        mail = self._mails_of(self._events(usd | euro | euro_2, "email"))
+        self.assertEqual(len(mail), 1)
+        body = mail.body_html.replace("&nbsp;", " ")
+        self.assertIn("$ 100.00", body)
+        self.assertIn("40.00 €", body)
+        # Currencies in the order of the due dates.
+        self.assertIn("<strong>42.50 € + $ 100.00</strong>", body)
+        self.assertNotIn("142.50", body)
+        self.assertEqual(
+            usd.with_context(dunning_statement_ids=(usd | euro | euro_2).ids)
+            .dunning_statement_total()
+            .replace("\xa0", " "),
+            "42.50 € + $ 100.00",
+        )
+
     def test_one_message_per_invoice_when_not_consolidated(self):
         self.policy.consolidate_per_partner = False
         first = self._invoice("2026-03-10", 100.0)
