@@ -10,6 +10,7 @@ from . import dunning_overdue_report
 from . import dunning_policy
 from . import ir_qweb
 from . import mail_mail
+from . import mail_template
 from . import project_task
 from . import res_company
 from . import res_config_settings

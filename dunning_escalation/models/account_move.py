@@ -398,8 +398,10 @@ class AccountMove(models.Model):
         missing = self.filtered(lambda move: not move.access_token)
         if not missing:
             return
+        tokens = [str(uuid.uuid4()) for _move in missing]
         values = SQL(", ").join(
-            SQL("(%s, %s)", move.id, str(uuid.uuid4())) for move in missing
+            SQL("(%s, %s)", move.id, token)
+            for move, token in zip(missing, tokens, strict=True)
         )
         self.env.cr.execute(
             SQL(
@@ -408,7 +410,10 @@ class AccountMove(models.Model):
                 values,
             )
         )
+        # The new tokens go in the cache: read back, they would fetch every field
+        # of the invoices again, once per reminder.
         missing.invalidate_recordset(["access_token"])
+        self._fields["access_token"]._insert_cache(missing, tokens)
 
     def _dunning_check_actionable(self):
         """The invoices of self that dunning can act on; a clear error otherwise."""

@@ -57,6 +57,7 @@ class AccountMove(models.Model):
         # its contacts.
         recipients.mapped("user_ids")
         recipients.mapped("child_ids")
+        self._dunning_prepare_signup(moves)
         pending = []
         for mail, message, msg_vals in zip(mails, messages, msg_vals_list, strict=True):
             move = mail.move
@@ -75,6 +76,18 @@ class AccountMove(models.Model):
             )
         self._dunning_create_notification_mails(pending)
         return messages
+
+    @api.model
+    def _dunning_prepare_signup(self, moves):
+        """When the database invites customers to sign up on the portal, the link
+        in each mail carries a signup token, which the notification prepares per
+        customer: done here for the customers of all ``moves`` in one write."""
+        if self.env["res.users"].sudo()._get_signup_invitation_scope() != "b2c":
+            return
+        customers = self.env["res.partner"].union(
+            *moves._mail_get_partners(introspect_fields=False).values()
+        )
+        customers.sudo().filtered(lambda partner: not partner.user_ids).signup_prepare()
 
     @api.model
     def _dunning_message_values(self, mails, moves):

@@ -12,6 +12,18 @@ _logger = logging.getLogger(__name__)
 class ResPartner(models.Model):
     _inherit = "res.partner"
 
+    def signup_prepare(self, signup_type="signup"):
+        """Only the partners whose signup type changes are written: every mail with
+        a portal link prepares its customer's signup again, and a write of a
+        partner goes through every override of partner writes, for nothing when
+        the type is already the one asked for."""
+        changing = self.sudo().filtered(
+            lambda partner: partner.signup_type != signup_type
+        )
+        if not changing:
+            return True
+        return super(ResPartner, self.browse(changing.ids)).signup_prepare(signup_type)
+
     dunning_policy_id = fields.Many2one(
         "dunning.policy",
         string="Dunning Policy",

@@ -2,6 +2,8 @@
 must still be what posting it by hand in the chatter makes, and the cost of a run
 must grow by a few queries per customer, not by a whole ``message_post``."""
 
+from unittest.mock import patch
+
 from freezegun import freeze_time
 
 from odoo.tests import new_test_user, tagged
@@ -185,3 +187,33 @@ class TestDunningQueue(DunningCase):
             ),
             2,
         )
+
+    def test_signup_links_prepared_once_per_batch(self):
+        """Customers invited to sign up on the portal: each mail's button carries
+        a signup token, and the customers of a run are prepared in one write, not
+        one per mail; a later run writes nothing when nothing changes."""
+        self.env["ir.config_parameter"].set_param("auth_signup.invitation_scope", "b2c")
+        customers = self.customer | self.customer_2
+        invoices = self._invoice("2026-03-10") | self._invoice(
+            "2026-03-10", partner=self.customer_2
+        )
+        Partner = type(self.env["res.partner"])
+        original = Partner.write
+        signup_writes = []
+
+        def recording(partners, vals):
+            if "signup_type" in vals:
+                signup_writes.append(sorted(partners.ids))
+            return original(partners, vals)
+
+        with patch.object(Partner, "write", recording):
+            self._run("2026-03-13")
+            self.assertEqual(signup_writes, [sorted(customers.ids)])
+            self._run("2026-03-17")  # the firm reminder
+            self.assertEqual(len(signup_writes), 1, "nothing to write again")
+        for invoice in invoices:
+            mails = self._mails_of(self._events(invoice, "email"))
+            self.assertEqual(len(mails), 2)
+            for mail in mails:
+                self.assertIn("auth_signup_token=", mail.body_html)
+        self.assertEqual(customers.sudo().mapped("signup_type"), ["signup", "signup"])
