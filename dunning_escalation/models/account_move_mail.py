@@ -60,15 +60,15 @@ class AccountMove(models.Model):
         self._dunning_prepare_signup(moves)
         pending = []
         for mail, message, msg_vals in zip(mails, messages, msg_vals_list, strict=True):
-            move = mail.move
+            # The language of the layout when the recipient has none: the user's.
+            move = mail.move._fallback_lang()
             move._message_post_after_hook(message, msg_vals)
             recipients = move._notify_get_recipients(message, msg_vals)
             move._notify_thread_with_out_of_office(message, recipients, msg_vals)
-            if any(r["notif"] != "email" for r in recipients):
-                # Internal users notified in Odoo (their inbox): the whole usual
-                # notification, rare for a reminder.
+            if any(r["notif"] == "inbox" for r in recipients):
+                # Internal followers notified in Odoo: rare for a reminder.
                 move._notify_thread_by_inbox(message, recipients, msg_vals=msg_vals)
-                move._notify_thread_by_web_push(message, recipients, msg_vals=msg_vals)
+            move._notify_thread_by_web_push(message, recipients, msg_vals=msg_vals)
             pending.extend(
                 move._dunning_notification_mails(
                     message, msg_vals, recipients, mail.model_description
@@ -157,6 +157,8 @@ class AccountMove(models.Model):
     def _dunning_subscribe_authors(self, mails, moves):
         """The author follows the invoices they write to, to get the customers'
         replies, as when posting by hand (internal users only)."""
+        if self.env.context.get("mail_post_autofollow_author_skip"):
+            return
         by_author = defaultdict(list)
         for mail in mails:
             author = self._message_compute_real_author(mail.author.id)

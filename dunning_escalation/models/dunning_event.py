@@ -41,8 +41,10 @@ class DunningEvent(models.Model):
         ondelete="cascade",
     )
     # The company and the converted amount are the invoice's and the event's date's,
-    # set when the event is written (see _company_values): events never change
-    # invoice, and a computed field cost a recomputation per event, thousands a run.
+    # set when the event is written (see _company_values): the history records them
+    # as they were then (an invoice reset to draft and moved to another company or
+    # currency keeps its past events as they were), and a computed field cost a
+    # recomputation per event, thousands a run.
     company_id = fields.Many2one("res.company", readonly=True, index=True)
     partner_id = fields.Many2one("res.partner", string="Customer", index=True)
     level_id = fields.Many2one(
@@ -192,13 +194,23 @@ class DunningEvent(models.Model):
             )
         if {"move_id", "amount", "date"} & set(vals):
             for event in self:
-                event_vals = {
-                    "move_id": event.move_id.id,
-                    "amount": event.amount,
-                    "date": event.date,
-                    **vals,
-                }
-                super(DunningEvent, event).write(self._company_values([event_vals])[0])
+                [values] = self._company_values(
+                    [
+                        {
+                            "move_id": event.move_id.id,
+                            "amount": event.amount,
+                            "date": event.date,
+                            **vals,
+                        }
+                    ]
+                )
+                super(DunningEvent, event).write(
+                    {
+                        **vals,
+                        "company_id": values["company_id"],
+                        "amount_company": values.get("amount_company", 0.0),
+                    }
+                )
             return True
         return super().write(vals)
 

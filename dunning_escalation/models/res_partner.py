@@ -14,12 +14,13 @@ class ResPartner(models.Model):
 
     def signup_prepare(self, signup_type="signup"):
         """Only the partners whose signup type changes are written: every mail with
-        a portal link prepares its customer's signup again, and a write of a
-        partner goes through every override of partner writes, for nothing when
-        the type is already the one asked for."""
-        changing = self.sudo().filtered(
-            lambda partner: partner.signup_type != signup_type
-        )
+        a portal link prepares its customer's signup again (as superuser), and a
+        write of a partner goes through every override of partner writes, for
+        nothing when the type is already the one asked for. Other callers go the
+        usual way, with its access checks (the signup type is for managers)."""
+        if not self.env.su:
+            return super().signup_prepare(signup_type)
+        changing = self.filtered(lambda partner: partner.signup_type != signup_type)
         if not changing:
             return True
         return super(ResPartner, self.browse(changing.ids)).signup_prepare(signup_type)

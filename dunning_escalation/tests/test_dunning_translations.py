@@ -1,5 +1,9 @@
+import json
+
 from odoo.tests import tagged
 
+from ..models.mail_template import REMINDER_TEMPLATES
+from ..models.mail_template import TOTALS_PER_CURRENCY
 from .common import DunningCase
 
 # For each shipped language, words its reminders must carry: the subject's opening
@@ -82,3 +86,57 @@ class TestDunningTranslations(DunningCase):
                     self.assertIn(
                         "100,00", mail.body_html, "amounts in the local format"
                     )
+
+    def test_upgrade_gives_old_templates_totals_per_currency(self):
+        """A database of the first version has reminder templates that add up the
+        total across currencies, in every language: the upgrade rewrites those
+        two expressions and nothing else, and leaves an expression its user
+        edited as it is."""
+        templates = self.env["mail.template"].browse(
+            [
+                self.env.ref(f"dunning_escalation.{xmlid}").id
+                for xmlid in REMINDER_TEMPLATES
+            ]
+        )
+
+        def bodies():
+            self.env.flush_all()
+            self.env.cr.execute(
+                "SELECT id, body_html FROM mail_template WHERE id = ANY(%s)",
+                [templates.ids],
+            )
+            return dict(self.env.cr.fetchall())
+
+        current = bodies()
+        # The first version's templates, as an old database has them.
+        for template_id, body in current.items():
+            old_body = {}
+            for lang, text in body.items():
+                for old, new in TOTALS_PER_CURRENCY:
+                    text = text.replace(new, old)
+                old_body[lang] = text
+            self.env.cr.execute(
+                "UPDATE mail_template SET body_html = %s WHERE id = %s",
+                [json.dumps(old_body), template_id],
+            )
+        # One template edited by its user (in English only): its total shows
+        # something else.
+        edited = templates[0]
+        self.env.cr.execute(
+            "UPDATE mail_template SET body_html = jsonb_build_object('en_US', "
+            "replace(body_html->>'en_US', 'mapped(''amount_residual'')', "
+            "'mapped(''amount_total'')')) WHERE id = %s",
+            [edited.id],
+        )
+        templates.invalidate_recordset(["body_html"])
+        old = bodies()
+        self.assertEqual(
+            sorted(old[templates[1].id]), sorted(["en_US", *EXPECTED]), "translated"
+        )
+        self.env["mail.template"]._dunning_migrate_totals_per_currency()
+        migrated = bodies()
+        for template in templates - edited:
+            self.assertEqual(migrated[template.id], current[template.id])
+        self.assertIn("format_amount(inv.amount_residual", migrated[edited.id]["en_US"])
+        self.assertIn("mapped('amount_total')", migrated[edited.id]["en_US"])
+        self.assertNotIn("dunning_statement_total", migrated[edited.id]["en_US"])
