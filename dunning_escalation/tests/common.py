@@ -11,6 +11,16 @@ from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 from odoo.addons.base.tests.common import MockSmtplibCase
 
 
+def customers(env, count, prefix="Customer"):
+    """``count`` customers named "<prefix> <n>", each with an email address."""
+    return env["res.partner"].create(
+        [
+            {"name": f"{prefix} {n}", "email": f"{prefix.lower()}{n}@example.com"}
+            for n in range(1, count + 1)
+        ]
+    )
+
+
 class DunningCase(AccountTestInvoicingCommon):
     """Customers and posted invoices with due dates, and the company's default ladder:
     reminder at 3 days, firm reminder at 7, final notice at 14, handoff at 30."""

@@ -9,15 +9,7 @@ from freezegun import freeze_time
 from odoo.tests import new_test_user, tagged
 
 from .common import DunningCase
-
-
-def _customers(env, count, prefix):
-    return env["res.partner"].create(
-        [
-            {"name": f"{prefix} {n}", "email": f"{prefix.lower()}{n}@example.com"}
-            for n in range(1, count + 1)
-        ]
-    )
+from .common import customers as _customers
 
 
 @tagged("post_install", "-at_install")

@@ -25,6 +25,7 @@ from ..models import account_move as account_move_module
 from .common import D
 from .common import DunningCase
 from .common import SmtpCase
+from .common import customers as _customers
 
 ENGINE_LOGGER = "odoo.addons.dunning_escalation.models.account_move"
 
@@ -32,15 +33,6 @@ ENGINE_LOGGER = "odoo.addons.dunning_escalation.models.account_move"
 class WorkerKilled(BaseException):
     """The process dies (killed for its time limit, out of memory): nothing in the
     engine catches it, what was not committed is lost."""
-
-
-def _customers(env, count, prefix="Customer"):
-    return env["res.partner"].create(
-        [
-            {"name": f"{prefix} {n}", "email": f"{prefix.lower()}{n}@example.com"}
-            for n in range(1, count + 1)
-        ]
-    )
 
 
 @tagged("post_install", "-at_install")
