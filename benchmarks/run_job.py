@@ -9,8 +9,7 @@ ours: the nightly dunning job as the scheduler runs it (``_cron_dunning_run`` wi
 the cron in the context, so that it locks and commits per batch of customers), on
 --date. Its methods are timed from the outside, by wrappers set on the registry's
 classes in this process only: decision (``_dunning_decide``), statement (the
-invoices each mail lists, ``_dunning_statements_for`` and
-``_dunning_statement_moves_for``), render (the mail
+invoices each mail lists, ``_dunning_statements_for``), render (the mail
 template, ``mail.template._generate_template``), queue (the chatter messages,
 their queued mails and notifications: ``_dunning_queue_mails`` for the reminders,
 ``message_post`` for anything else), fees (``_dunning_charge``); what remains
@@ -68,7 +67,6 @@ def run_ours(env, meter, date, fees):
     Move = env.registry["account.move"]
     meter.wrap(Move, "_dunning_decide", "decision")
     meter.wrap(Move, "_dunning_statements_for", "statement")
-    meter.wrap(Move, "_dunning_statement_moves_for", "statement")
     meter.wrap(env.registry["mail.template"], "_generate_template", "render")
     meter.wrap(Move, "_dunning_queue_mails", "queue")
     meter.wrap(Move, "message_post", "queue")

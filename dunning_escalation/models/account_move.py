@@ -642,14 +642,12 @@ class AccountMove(models.Model):
         # and their messages are queued together.
         qweb_cache = {}
         prepared = []
-        groups = self._dunning_message_groups(to_mail)
-        statements = {} if statements is None else statements
-        self._dunning_statements_for(groups, today, statements)
-        for group in groups:
+        for group, statement in self._dunning_message_statements(
+            to_mail, today, statements
+        ):
             lead = _lead(group)
             template = lead.level.mail_template_id
             partner = lead.move._dunning_recipient()
-            statement = self._dunning_statement_moves_for(group, today, statements)
             if template:
                 mail, error = lead.move.with_context(
                     dunning_qweb_cache=qweb_cache
@@ -713,16 +711,14 @@ class AccountMove(models.Model):
         done = self.browse([d.move.id for d in to_sms])._dunning_done_steps()
         to_sms = [d for d in to_sms if (d.move.id, d.level.id, "sms") not in done]
         new_events = []
-        groups = self._dunning_message_groups(to_sms)
-        statements = {} if statements is None else statements
-        self._dunning_statements_for(groups, today, statements)
-        for group in groups:
+        for group, statement in self._dunning_message_statements(
+            to_sms, today, statements
+        ):
             lead = _lead(group)
             partner = lead.move._dunning_recipient()
             number, error = partner._dunning_sms_number()
             message = False
             if not error:
-                statement = self._dunning_statement_moves_for(group, today, statements)
                 template = lead.level.sms_template_id
                 try:
                     body = template.with_context(
@@ -798,13 +794,11 @@ class AccountMove(models.Model):
         ]
         report = self.env.ref("dunning_escalation.action_report_dunning_letter")
         new_events = []
-        groups = self._dunning_message_groups(to_print)
-        statements = {} if statements is None else statements
-        self._dunning_statements_for(groups, today, statements)
-        for group in groups:
+        for group, statement in self._dunning_message_statements(
+            to_print, today, statements
+        ):
             lead = _lead(group)
             partner = lead.move._dunning_recipient()
-            statement = self._dunning_statement_moves_for(group, today, statements)
             attachment = self.env["ir.attachment"]
             try:
                 content, _kind = (
@@ -898,27 +892,39 @@ class AccountMove(models.Model):
         return list(groups.values())
 
     @api.model
+    def _dunning_message_statements(self, decisions, today, statements=None):
+        """The messages of the decisions (see _dunning_message_groups), each with
+        the invoices it lists: [(decisions, invoices)]. ``statements`` keeps the
+        invoices listed for the other channels of the same run."""
+        groups = self._dunning_message_groups(decisions)
+        statements = {} if statements is None else statements
+        self._dunning_statements_for(groups, today, statements)
+        return [(group, statements[_group_key(group)]) for group in groups]
+
+    @api.model
     def _dunning_statements_for(self, groups, today, statements):
-        """Fill ``statements`` with what the messages of ``groups`` list (see
-        _dunning_statement_moves_for), with one search for all the consolidated
-        customers instead of one per customer."""
-        pending = {}
-        for group in groups:
-            moves = self.browse([d.move.id for d in group])
-            key = frozenset(moves.ids)
-            if key not in statements and key not in pending:
-                pending[key] = moves
+        """Fill ``statements`` with the invoices each message of ``groups`` lists,
+        with their pay-link tokens: every overdue open invoice of the customer under
+        the same policy and their open charges (consolidated), else the invoice
+        itself. One search for all the consolidated customers and one for their
+        charges, instead of two per customer."""
+        pending = {
+            key: self.browse(sorted(key))
+            for key in map(_group_key, groups)
+            if key not in statements
+        }
         if not pending:
             return
-        consolidated = [
-            moves
-            for moves in pending.values()
+        consolidated = {
+            key: moves
+            for key, moves in pending.items()
             if moves[0].dunning_policy_id.consolidate_per_partner
-        ]
+        }
         listed = defaultdict(list)
+        charges = defaultdict(list)
         if consolidated:
-            leads = self.browse([moves[0].id for moves in consolidated])
-            overdue = self.search(
+            leads = self.browse([moves[0].id for moves in consolidated.values()])
+            for move in self.search(
                 [
                     *self._dunning_overdue_domain(
                         today,
@@ -929,48 +935,36 @@ class AccountMove(models.Model):
                     ("dunning_policy_id", "in", leads.dunning_policy_id.ids),
                 ],
                 order="invoice_date_due, id",
-            )
-            for move in overdue:
+            ):
                 listed[_statement_key(move)].append(move.id)
-        invoices = {}
-        for key, moves in pending.items():
-            lead = moves[0]
-            if lead.dunning_policy_id.consolidate_per_partner:
-                invoices[key] = self.browse(listed[_statement_key(lead)]) | moves
-            else:
-                invoices[key] = lead
-        # The open charges of all the invoices listed, in one search.
-        listed_ids = [move_id for moves in invoices.values() for move_id in moves.ids]
-        charges = defaultdict(list)
-        for charge in self.search(
-            [
-                ("dunning_origin_id", "in", listed_ids),
-                ("state", "=", "posted"),
-                ("payment_state", "in", ("not_paid", "partial")),
-            ],
-            order="id",
-        ):
-            charges[charge.dunning_origin_id.id].append(charge.id)
+            for key, moves in consolidated.items():
+                overdue = self.browse(listed[_statement_key(moves[0])])
+                consolidated[key] = overdue | moves
+            for charge in self.search(
+                [
+                    (
+                        "dunning_origin_id",
+                        "in",
+                        [i for moves in consolidated.values() for i in moves.ids],
+                    ),
+                    ("state", "=", "posted"),
+                    ("payment_state", "in", ("not_paid", "partial")),
+                ],
+                order="id",
+            ):
+                charges[charge.dunning_origin_id.id].append(charge.id)
         every = []
-        for key, moves in invoices.items():
-            statement = moves
-            if pending[key][0].dunning_policy_id.consolidate_per_partner:
-                statement |= self.browse(
-                    [charge for move in moves.ids for charge in charges[move]]
+        for key, moves in pending.items():
+            if key in consolidated:
+                invoices = consolidated[key]
+                statement = invoices | self.browse(
+                    [charge for move in invoices.ids for charge in charges[move]]
                 )
+            else:
+                statement = moves[0]
             statements[key] = statement
             every += statement.ids
         self.browse(every)._dunning_ensure_access_tokens()
-
-    @api.model
-    def _dunning_statement_moves_for(self, group, today, statements=None):
-        """Invoices a message lists, with their pay-link tokens: every overdue open
-        invoice of the customer under the same policy and their open charges
-        (consolidated), else the invoice itself. ``statements`` keeps them for the
-        other channels."""
-        statements = {} if statements is None else statements
-        self._dunning_statements_for([group], today, statements)
-        return statements[frozenset(d.move.id for d in group)]
 
     def _dunning_recipient(self):
         """Who receives the reminders of this invoice: the customer's dunning contact
@@ -1981,6 +1975,11 @@ def _needs_mail(decision):
     else to do (its template was deleted), which fails its email step."""
     level = decision.level
     return bool(level.mail_template_id) or not level._has_action()
+
+
+def _group_key(group):
+    """What identifies a message's decisions: the invoices they are about."""
+    return frozenset(decision.move.id for decision in group)
 
 
 def _statement_key(move):
