@@ -50,13 +50,13 @@ class AccountMove(models.Model):
         # What the notification reads of every message and recipient, in one query
         # each instead of one per message.
         messages.sudo().mapped("tracking_value_ids")
-        recipients = (
+        addressees = (
             self.env["res.partner"].browse({mail.partner.id for mail in mails}).sudo()
         )
-        # The portal link's signup token may write on the recipient, which reads
+        # The portal link's signup token may write on the addressee, which reads
         # its contacts.
-        recipients.mapped("user_ids")
-        recipients.mapped("child_ids")
+        addressees.mapped("user_ids")
+        addressees.mapped("child_ids")
         self._dunning_prepare_signup(moves)
         pending = []
         for mail, message, msg_vals in zip(mails, messages, msg_vals_list, strict=True):
