@@ -973,15 +973,6 @@ class AccountMove(models.Model):
         customer = self.commercial_partner_id.with_company(self.company_id)
         return customer.dunning_contact_id or self.partner_id
 
-    def _dunning_post_mail(self, template, partner, statement, level):
-        """Render ``template`` on self for ``partner`` listing ``statement`` and post
-        it on the invoice, its email queued. Returns (message, error)."""
-        self.ensure_one()
-        mail, error = self._dunning_prepare_mail(template, partner, statement, level)
-        if error:
-            return False, error
-        return self._dunning_queue_mails([mail]), False
-
     def _dunning_prepare_mail(self, template, partner, statement, level):
         """Render ``template`` on self for ``partner`` listing ``statement``, with its
         author and sender: (QueuedMail, False), or (False, why it cannot be sent)."""
@@ -1841,21 +1832,35 @@ class AccountMove(models.Model):
             .search([("move_id", "in", paid.ids), ("kind", "=", "paid")])
             .move_id.ids
         )
-        Event = self.env["dunning.event"].sudo()
-        for move in paid.filtered(lambda m: m.id not in already):
-            template = move.dunning_policy_id.thankyou_template_id
-            message = False
+        newly_paid = paid.filtered(lambda m: m.id not in already)
+        # The thank-you mails are rendered, then queued together.
+        qweb_cache = {}
+        thanks = {
+            move.id: move.with_context(
+                dunning_qweb_cache=qweb_cache
+            )._dunning_prepare_mail(
+                template, move._dunning_recipient(), move, move.dunning_level_id
+            )
+            for move in newly_paid
+            if (template := move.dunning_policy_id.thankyou_template_id)
+        }
+        mails = [mail for mail, _error in thanks.values() if mail]
+        messages = dict(
+            zip(
+                [mail.move.id for mail in mails],
+                self._dunning_queue_mails(mails).ids,
+                strict=True,
+            )
+        )
+        events = []
+        for move in newly_paid:
             reason = self.env._("Paid in full after %s", move.dunning_level_id.name)
-            if template:
-                partner = move._dunning_recipient()
-                message, error = move._dunning_post_mail(
-                    template, partner, move, move.dunning_level_id
-                )
-                if error:
-                    reason = f"{reason}; {error}"
+            _mail, error = thanks.get(move.id, (False, False))
+            if error:
+                reason = f"{reason}; {error}"
             move._dunning_auto_waive_interest()
             move._dunning_settle_tasks()
-            Event.create(
+            events.append(
                 {
                     "move_id": move.id,
                     "partner_id": move.commercial_partner_id.id,
@@ -1863,10 +1868,11 @@ class AccountMove(models.Model):
                     "kind": "paid",
                     "date": today,
                     "amount": move.amount_total,
-                    "mail_message_id": message.id if message else False,
+                    "mail_message_id": messages.get(move.id, False),
                     "reason": reason,
                 }
             )
+        self.env["dunning.event"].sudo().create(events)
 
     @api.model
     def _dunning_escalate_company(self, company, today):

@@ -350,6 +350,40 @@ class TestDunningPayments(DunningCase):
             invoice.dunning_level_id, self.level_1, "history keeps the level"
         )
 
+    def test_payments_of_a_day_each_get_their_thank_you(self):
+        """Three reminded invoices paid before the same run, one of a customer who
+        has lost its email address since: two thank-you mails, each on its own
+        invoice and event, and the third payment recorded with why no mail went
+        out."""
+        silent = self.env["res.partner"].create(
+            {"name": "Zonder Mail BV", "email": "ap@zondermail.example"}
+        )
+        invoices = (
+            self._invoice("2026-03-10", 300.0)
+            | self._invoice("2026-03-10", 200.0, partner=self.customer_2)
+            | self._invoice("2026-03-10", 100.0, partner=silent)
+        )
+        self._run("2026-03-13")
+        silent.email = False
+        for invoice in invoices:
+            self._register_payment(invoice, payment_date="2026-03-15")
+        self._run("2026-03-16")
+        paid = self._events(invoices, "paid")
+        self.assertEqual(len(paid), 3)
+        for invoice, customer in zip(
+            invoices[:2], self.customer | self.customer_2, strict=True
+        ):
+            event = paid.filtered(lambda e, i=invoice: e.move_id == i)
+            self.assertEqual(event.mail_message_id.res_id, invoice.id)
+            self.assertEqual(self._mails_of(event).recipient_ids, customer)
+            self.assertEqual(event.reason, "Paid in full after Reminder")
+        unmailed = paid.filtered(lambda e: e.move_id == invoices[2])
+        self.assertFalse(unmailed.mail_message_id)
+        self.assertEqual(
+            unmailed.reason,
+            "Paid in full after Reminder; Zonder Mail BV has no email address",
+        )
+
     def test_partial_payment_stays_in_dunning(self):
         invoice = self._invoice("2026-03-10", 300.0)
         self._run("2026-03-13")
