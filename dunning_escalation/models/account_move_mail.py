@@ -46,7 +46,7 @@ class AccountMove(models.Model):
         moves = self.browse([mail.move.id for mail in mails])
         msg_vals_list = self._dunning_message_values(mails, moves)
         messages = self._message_create(msg_vals_list)
-        self._dunning_subscribe_authors(mails, moves)
+        self._dunning_subscribe_authors(mails)
         # What the notification reads of every message and recipient, in one query
         # each instead of one per message.
         messages.sudo().mapped("tracking_value_ids")
@@ -58,6 +58,10 @@ class AccountMove(models.Model):
         addressees.mapped("user_ids")
         addressees.mapped("child_ids")
         self._dunning_prepare_signup(moves)
+        chunk_size = (
+            int(self.env["ir.config_parameter"].sudo().get_param("mail.batch_size"))
+            or 50
+        )
         pending = []
         for mail, message, msg_vals in zip(mails, messages, msg_vals_list, strict=True):
             # The language of the layout when the recipient has none: the user's.
@@ -71,7 +75,7 @@ class AccountMove(models.Model):
             move._notify_thread_by_web_push(message, recipients, msg_vals=msg_vals)
             pending.extend(
                 move._dunning_notification_mails(
-                    message, msg_vals, recipients, mail.model_description
+                    message, msg_vals, recipients, mail.model_description, chunk_size
                 )
             )
         self._dunning_create_notification_mails(pending)
@@ -154,7 +158,7 @@ class AccountMove(models.Model):
         return dict(rows)
 
     @api.model
-    def _dunning_subscribe_authors(self, mails, moves):
+    def _dunning_subscribe_authors(self, mails):
         """The author follows the invoices they write to, to get the customers'
         replies, as when posting by hand (internal users only)."""
         if self.env.context.get("mail_post_autofollow_author_skip"):
@@ -167,9 +171,12 @@ class AccountMove(models.Model):
         for author_id, move_ids in by_author.items():
             self.browse(move_ids)._message_subscribe(partner_ids=[author_id])
 
-    def _dunning_notification_mails(self, message, msg_vals, recipients, description):
+    def _dunning_notification_mails(
+        self, message, msg_vals, recipients, description, chunk_size
+    ):
         """(mail values, notification values) of the emails that notify the email
-        recipients of ``message``, its body in Odoo's notification layout."""
+        recipients of ``message``, its body in Odoo's notification layout, at most
+        ``chunk_size`` recipients a mail."""
         self.ensure_one()
         partners_data = [r for r in recipients if r["notif"] == "email"]
         if not partners_data:
@@ -179,10 +186,6 @@ class AccountMove(models.Model):
         )
         notification_values = self._notify_by_email_get_base_notification_values(
             message
-        )
-        chunk_size = (
-            int(self.env["ir.config_parameter"].sudo().get_param("mail.batch_size"))
-            or 50
         )
         pending = []
         for (

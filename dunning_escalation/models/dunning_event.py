@@ -193,22 +193,23 @@ class DunningEvent(models.Model):
                 )
             )
         if {"move_id", "amount", "date"} & set(vals):
-            for event in self:
-                [values] = self._company_values(
-                    [
-                        {
-                            "move_id": event.move_id.id,
-                            "amount": event.amount,
-                            "date": event.date,
-                            **vals,
-                        }
-                    ]
-                )
+            company_values = self._company_values(
+                [
+                    {
+                        "move_id": event.move_id.id,
+                        "amount": event.amount,
+                        "date": event.date,
+                        **vals,
+                    }
+                    for event in self
+                ]
+            )
+            for event, values in zip(self, company_values, strict=True):
                 super(DunningEvent, event).write(
                     {
                         **vals,
                         "company_id": values["company_id"],
-                        "amount_company": values.get("amount_company", 0.0),
+                        "amount_company": values["amount_company"],
                     }
                 )
             return True

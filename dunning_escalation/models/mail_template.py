@@ -49,7 +49,7 @@ class MailTemplate(models.Model):
         """Rewrite the amounts of the reminder templates of an older version, in
         every language, to the totals per currency. The templates are data a user
         may edit, never updated by an upgrade: only the two expressions change,
-        and a template whose expressions were edited is left as it is."""
+        and an expression its user edited is left as it is."""
         templates = self.browse(
             [
                 template.id

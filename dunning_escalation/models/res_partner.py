@@ -12,19 +12,6 @@ _logger = logging.getLogger(__name__)
 class ResPartner(models.Model):
     _inherit = "res.partner"
 
-    def signup_prepare(self, signup_type="signup"):
-        """Only the partners whose signup type changes are written: every mail with
-        a portal link prepares its customer's signup again (as superuser), and a
-        write of a partner goes through every override of partner writes, for
-        nothing when the type is already the one asked for. Other callers go the
-        usual way, with its access checks (the signup type is for managers)."""
-        if not self.env.su:
-            return super().signup_prepare(signup_type)
-        changing = self.filtered(lambda partner: partner.signup_type != signup_type)
-        if not changing:
-            return True
-        return super(ResPartner, self.browse(changing.ids)).signup_prepare(signup_type)
-
     dunning_policy_id = fields.Many2one(
         "dunning.policy",
         string="Dunning Policy",
@@ -111,6 +98,19 @@ class ResPartner(models.Model):
             self.env.company,
             with_agency=True,
         )
+
+    def signup_prepare(self, signup_type="signup"):
+        """Only the partners whose signup type changes are written: every mail with
+        a portal link prepares its customer's signup again (as superuser), and a
+        write of a partner goes through every override of partner writes, for
+        nothing when the type is already the one asked for. Other callers go the
+        usual way, with its access checks (the signup type is for managers)."""
+        if not self.env.su:
+            return super().signup_prepare(signup_type)
+        changing = self.filtered(lambda partner: partner.signup_type != signup_type)
+        if not changing:
+            return True
+        return super(ResPartner, self.browse(changing.ids)).signup_prepare(signup_type)
 
     def _dunning_statement_total(self):
         return self.env["account.move"]._dunning_format_amounts(
