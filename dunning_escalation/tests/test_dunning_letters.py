@@ -63,7 +63,8 @@ class TestDunningLetters(DunningCase):
             first.name,
             second.name,
             "370.50",
-            "ingebrekestelling",
+            # The formal notice under Dutch law, in the customer's language.
+            "formal notice of default",
         ):
             with self.subTest(expected=expected):
                 self.assertIn(expected, text)

@@ -1,5 +1,7 @@
 import json
 
+from freezegun import freeze_time
+
 from odoo.tests import tagged
 
 from ..models.mail_template import REMINDER_TEMPLATES
@@ -140,3 +142,116 @@ class TestDunningTranslations(DunningCase):
         self.assertIn("format_amount(inv.amount_residual", migrated[edited.id]["en_US"])
         self.assertIn("mapped('amount_total')", migrated[edited.id]["en_US"])
         self.assertNotIn("dunning_statement_total", migrated[edited.id]["en_US"])
+
+
+# The final notice letter of a customer (country, company or person, language):
+# words of its heading and of its formal notice paragraph in that language, under the
+# law of its country, and words the letter must not carry (another language's notice).
+FINAL_NOTICES = {
+    "Flemish business": (
+        ("BE", True, "nl_BE"),
+        (
+            "Ingebrekestelling: laatste sommatie tot betaling",
+            "Deze brief geldt als ingebrekestelling.",
+            "de verwijlintrest en de forfaitaire vergoeding waarin de wet van 2 "
+            "augustus 2002 voorziet",
+        ),
+        ("mise en demeure", "formal notice", "loi du 2 août 2002"),
+    ),
+    "Walloon consumer": (
+        ("BE", False, "fr_BE"),
+        (
+            "Dernier avis : mise en demeure de payer",
+            "La présente vaut mise en demeure (Code de droit économique, livre XIX).",
+            "Vous disposez de 14 jours calendrier pour payer sans frais",
+        ),
+        ("ingebrekestelling", "formal notice", "Book XIX"),
+    ),
+    "English-speaking Dutch business": (
+        ("NL", True, "en_US"),
+        (
+            "Final notice: formal demand for payment",
+            "This letter serves as a formal notice of default (art. 6:82 BW).",
+            "the statutory commercial interest (art. 6:119a BW) and the extrajudicial "
+            "collection costs",
+        ),
+        ("ingebrekestelling", "Deze brief", "handelsrente", "incassokosten"),
+    ),
+    "German consumer": (
+        ("DE", False, "de_DE"),
+        (
+            "Letzte Mahnung: förmliche Zahlungsaufforderung",
+            "Dieses Schreiben ist eine Mahnung im Sinne von § 286 BGB.",
+            "schulden Sie Verzugszinsen (§ 288 Abs. 1 BGB)",
+        ),
+        # The flat fee of § 288 Abs. 5 BGB is for businesses only.
+        ("Pauschale", "formal demand", "default interest"),
+    ),
+    "Swedish business": (
+        ("SE", True, "sv_SE"),
+        (
+            "Sista påminnelse: formellt betalningskrav",
+            "Detta är en sista påminnelse.",
+            "debiteras dröjsmålsränta enligt räntelagen och förseningsersättning, och "
+            "ärendet lämnas till inkasso.",
+        ),
+        ("final reminder", "Interest Act"),
+    ),
+}
+
+
+@tagged("post_install", "-at_install")
+class TestDunningLegalNoticeTranslations(DunningCase):
+    """The final notice letter is in the customer's language throughout: its formal
+    notice is the paragraph of the customer's legal profile, translated into that
+    language, never the law's own language inside a letter in another one."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        langs = sorted({lang for (_c, _b, lang), *_rest in FINAL_NOTICES.values()})
+        langs.remove("en_US")
+        for lang in langs:
+            cls.env["res.lang"]._activate_lang(lang)
+        cls.env["ir.module.module"].search(
+            [("name", "=", "dunning_escalation")]
+        )._load_module_terms(["dunning_escalation"], langs, overwrite=True)
+        cls.policy.legal_profile = "by_customer"
+        cls.level_3.send_letter = True
+
+    def test_final_notice_letter_in_the_customers_language(self):
+        invoices = {}
+        for name, ((country, business, lang), _words, _absent) in FINAL_NOTICES.items():
+            customer = self.env["res.partner"].create(
+                {
+                    "name": name,
+                    "email": f"{lang.lower()}@example.com",
+                    "street": "Street 1",
+                    "zip": "1000",
+                    "city": "City",
+                    "country_id": self.env.ref(f"base.{country.lower()}").id,
+                    "is_company": business,
+                    "lang": lang,
+                }
+            )
+            invoices[name] = self._invoice("2026-02-01", 100.0, partner=customer)
+        for day in ("2026-02-04", "2026-02-08", "2026-02-15"):
+            self._run(day)
+        report = self.env.ref("dunning_escalation.action_report_dunning_letter")
+        for name, (_customer, words, absent) in FINAL_NOTICES.items():
+            with self.subTest(customer=name):
+                invoice = invoices[name]
+                # The final notice, the level before the handoff, sent as a letter.
+                self.assertEqual(invoice.dunning_level_id, self.level_3)
+                self.assertTrue(self.level_handoff.handoff)
+                self.assertEqual(self._events(invoice, "letter").state, "done")
+                with freeze_time("2026-02-15"):
+                    html, kind = report._render_qweb_html(
+                        report.report_name, invoice.ids
+                    )
+                self.assertEqual(kind, "html")
+                text = " ".join(html.decode().split())
+                for word in words:
+                    self.assertIn(word, text)
+                for word in absent:
+                    self.assertNotIn(word, text)
