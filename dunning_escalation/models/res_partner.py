@@ -12,19 +12,25 @@ _logger = logging.getLogger(__name__)
 class ResPartner(models.Model):
     _inherit = "res.partner"
 
+    # For the users who read dunning only; not copied with the partner (as core's
+    # credit limit): a copy reads every copied field as the user who duplicates.
     dunning_policy_id = fields.Many2one(
         "dunning.policy",
         string="Dunning Policy",
         company_dependent=True,
+        copy=False,
         help="The dunning policy of this customer's invoices; empty: the company's "
         "default policy.",
+        groups="account.group_account_invoice,account.group_account_readonly",
     )
     dunning_contact_id = fields.Many2one(
         "res.partner",
         string="Dunning Contact",
         domain="[('parent_id', '=', id), ('type', '!=', 'delivery')]",
+        copy=False,
         help="The contact (accounts payable, say) that receives the reminders "
         "instead of the invoice address.",
+        groups="account.group_account_invoice,account.group_account_readonly",
     )
     dunning_overdue_amount = fields.Monetary(
         string="Overdue",
@@ -32,26 +38,34 @@ class ResPartner(models.Model):
         currency_field="dunning_currency_id",
         help="Overdue amount of the open customer invoices in dunning, in the "
         "company's currency.",
+        groups="account.group_account_invoice,account.group_account_readonly",
     )
     dunning_currency_id = fields.Many2one(
-        "res.currency", compute="_compute_dunning_overview"
+        "res.currency",
+        compute="_compute_dunning_overview",
+        groups="account.group_account_invoice,account.group_account_readonly",
     )
     dunning_max_level_id = fields.Many2one(
         "dunning.level",
         string="Highest Dunning Level",
         compute="_compute_dunning_overview",
+        groups="account.group_account_invoice,account.group_account_readonly",
     )
     dunning_legal_profile = fields.Selection(
         [("none", "None (no statutory charges)"), *LEGAL_PROFILES],
         string="Late-Payment Law",
         company_dependent=True,
+        copy=False,
         help="Overrides the legal profile the dunning policy would pick for this "
         "customer.",
+        groups="account.group_account_invoice,account.group_account_readonly",
     )
     dunning_excluded = fields.Boolean(
         string="Exclude from Dunning",
         company_dependent=True,
+        copy=False,
         help="This customer gets no reminder, fee or handoff from dunning.",
+        groups="account.group_account_invoice,account.group_account_readonly",
     )
 
     @api.depends_context("company")
