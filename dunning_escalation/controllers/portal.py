@@ -7,6 +7,16 @@ from odoo.http import request
 from odoo.addons.account.controllers.portal import PortalAccount
 
 ANSWERS = ("pay", "paid", "dispute")
+# The outcome of an answer waits in the customer's session for the page it
+# redirects to: a link's query string never puts text on the invoice page.
+SESSION_KEY = "dunning_portal_feedback"
+FEEDBACK_KEYS = (
+    "dunning_answer",
+    "dunning_error",
+    "dunning_form",
+    "dunning_note",
+    "dunning_paid_on",
+)
 
 
 class DunningPortal(PortalAccount):
@@ -31,35 +41,28 @@ class DunningPortal(PortalAccount):
             return request.redirect("/my")
         if answer not in ANSWERS:
             return request.not_found()
-        params = {"access_token": access_token} if access_token else {}
         try:
             invoice._dunning_portal_answer(answer, note=note, paid_on=paid_on)
-            params["dunning_answer"] = answer
+            feedback = {"dunning_answer": answer}
         except UserError as error:
             # Back to the form, with what to correct and what was typed.
-            params.update(
-                dunning_error=str(error.args[0]),
-                dunning_form=answer,
-                dunning_note=note or "",
-                dunning_paid_on=paid_on or "",
-            )
-        anchor = "#dunning_answer"
-        return request.redirect(
-            f"/my/invoices/{invoice.id}?{urlencode(params)}{anchor}"
-        )
+            feedback = {
+                "dunning_error": str(error.args[0]),
+                "dunning_form": answer,
+                "dunning_note": note or "",
+                "dunning_paid_on": paid_on or "",
+            }
+        stored = dict(request.session.get(SESSION_KEY) or {})
+        stored[str(invoice.id)] = feedback
+        request.session[SESSION_KEY] = stored
+        query = f"?{urlencode({'access_token': access_token})}" if access_token else ""
+        return request.redirect(f"/my/invoices/{invoice.id}{query}#dunning_answer")
 
     def _invoice_get_page_view_values(self, invoice, access_token, **kwargs):
         values = super()._invoice_get_page_view_values(invoice, access_token, **kwargs)
-        values.update(
-            {
-                key: kwargs.get(key, "")
-                for key in (
-                    "dunning_answer",
-                    "dunning_error",
-                    "dunning_form",
-                    "dunning_note",
-                    "dunning_paid_on",
-                )
-            }
-        )
+        stored = dict(request.session.get(SESSION_KEY) or {})
+        feedback = stored.pop(str(invoice.id), {})
+        if feedback:
+            request.session[SESSION_KEY] = stored
+        values.update({key: feedback.get(key, "") for key in FEEDBACK_KEYS})
         return values

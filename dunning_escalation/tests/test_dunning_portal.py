@@ -1,4 +1,7 @@
 import re
+from urllib.parse import parse_qs
+from urllib.parse import urlencode
+from urllib.parse import urlsplit
 
 from freezegun import freeze_time
 
@@ -33,25 +36,39 @@ class TestDunningPortal(DunningCase, HttpCase):
         self._run("2026-03-05")  # the first reminder
         self.invoice._portal_ensure_token()
 
-    def _page(self):
-        response = self.url_open(
-            f"/my/invoices/{self.invoice.id}?access_token={self.invoice.access_token}"
-        )
+    def _page(self, **params):
+        """The invoice page as the customer opens it from the reminder's link,
+        with ``params`` added to the link's query string."""
+        query = urlencode({"access_token": self.invoice.access_token, **params})
+        response = self.url_open(f"/my/invoices/{self.invoice.id}?{query}")
         self.assertEqual(response.status_code, 200)
         return response.text
 
+    def _csrf(self, page=None):
+        """A CSRF token of this browser's session, from ``page`` or the login
+        page (which any visitor can open)."""
+        page = page or self.url_open("/web/login").text
+        return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
     def _answer(self, answer, **fields):
-        page = self._page()
-        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        """Send ``answer`` from the invoice page; the page it redirects to."""
         response = self.url_open(
             f"/my/invoices/{self.invoice.id}/dunning/{answer}",
             data={
-                "csrf_token": csrf,
+                "csrf_token": self._csrf(self._page()),
                 "access_token": self.invoice.access_token,
                 **fields,
             },
         )
         self.assertEqual(response.status_code, 200)
+        # Back on the invoice page; the outcome waits in the session, never in
+        # the link (which anyone could craft).
+        self.assertTrue(response.history, "the answer redirects")
+        url = urlsplit(response.url)
+        self.assertEqual(url.path, f"/my/invoices/{self.invoice.id}")
+        self.assertEqual(
+            parse_qs(url.query), {"access_token": [self.invoice.access_token]}
+        )
         self.env.invalidate_all()
         return response.text
 
@@ -151,14 +168,164 @@ class TestDunningPortal(DunningCase, HttpCase):
             self.assertIn("reminders are paused until", page)
             self.assertNotIn('name="dunning_pay"', page)
             # A form still open in another tab: refused, the dispute stays.
-            login_page = self.url_open("/web/login").text
-            csrf = re.search(r'name="csrf_token" value="([^"]+)"', login_page).group(1)
             page = self.url_open(
                 f"/my/invoices/{self.invoice.id}/dunning/pay",
-                data={"csrf_token": csrf, "access_token": self.invoice.access_token},
+                data={
+                    "csrf_token": self._csrf(),
+                    "access_token": self.invoice.access_token,
+                },
             ).text
         self.env.invalidate_all()
         self.assertIn("This invoice no longer needs an answer", page)
         self.assertEqual(self.invoice.dunning_block_reason, "dispute")
         self.assertEqual(self.invoice.dunning_blocked_until, D(2026, 4, 5))
         self.assertEqual(len(self._activities()), 1)
+
+    def _assert_not_paused(self, invoice):
+        """No pause, no answer recorded and no to-do from the portal on
+        ``invoice``."""
+        self.env.invalidate_all()
+        self.assertFalse(invoice.dunning_blocked_until)
+        self.assertFalse(invoice.dunning_block_reason)
+        self.assertFalse(
+            self.Event.search(
+                [
+                    ("move_id", "=", invoice.id),
+                    "|",
+                    ("kind", "in", ("dispute", "promise", "block")),
+                    ("portal_answer", "!=", False),
+                ]
+            )
+        )
+        self.assertFalse(invoice.activity_ids)
+
+    def test_a_crafted_link_puts_no_text_on_the_page(self):
+        with freeze_time("2026-03-06"):
+            page = self._page(
+                dunning_error="<b>Pay to IBAN XX</b>",
+                dunning_answer="pay",
+                dunning_form="dispute",
+                dunning_note="Injected note",
+            )
+        self.assertNotIn("IBAN XX", page)
+        self.assertNotIn("Injected note", page)
+        self.assertNotIn("Please transfer", page, "no success message")
+        self.assertNotIn("alert-danger", page, "no error message")
+        self.assertNotIn("alert-success", page, "no success message")
+        # The page is the ordinary one: all three answers offered.
+        self.assertIn('name="dunning_pay"', page)
+        self._assert_not_paused(self.invoice)
+
+    def test_the_outcome_of_an_answer_shows_once(self):
+        with freeze_time("2026-03-06"):
+            page = self._answer("paid", paid_on="2026-03-09", note="ref 77")
+            self.assertIn("Give the date you paid, today or earlier.", page)
+            page = self._page()
+            self.assertNotIn("Give the date you paid", page)
+            self.assertNotIn('value="ref 77"', page)
+            self.assertNotIn('value="2026-03-09"', page)
+            page = self._answer("dispute", note="Wrong unit price on line 2")
+            self.assertIn("We have received your question", page)
+            page = self._page()
+        self.assertNotIn("We have received your question", page)
+        self.assertNotIn("alert-success", page)
+        # What stays is the pause itself, read from the invoice.
+        self.assertIn("reminders are paused until", page)
+
+    def test_no_answer_without_the_invoice_token(self):
+        other = self._invoice("2026-03-01", 80.0, partner=self.customer_2)
+        other._portal_ensure_token()
+        url = f"/my/invoices/{self.invoice.id}/dunning/dispute"
+        with freeze_time("2026-03-06"):
+            # As the public user, without any token.
+            response = self.url_open(
+                url, data={"csrf_token": self._csrf(), "note": "Not ours"}
+            )
+            self.assertNotIn("We have received your question", response.text)
+            # With the token of another invoice (the customer's own or not).
+            response = self.url_open(
+                url,
+                data={
+                    "csrf_token": self._csrf(),
+                    "access_token": other.access_token,
+                    "note": "Not ours",
+                },
+            )
+            self.assertNotIn("We have received your question", response.text)
+        self._assert_not_paused(self.invoice)
+        self._assert_not_paused(other)
+        self.assertFalse(
+            self.invoice.message_ids.filtered(lambda m: "Not ours" in m.body)
+        )
+
+    def test_each_answer_pauses_dunning_once(self):
+        with freeze_time("2026-03-06"):
+            self._answer("dispute", note="Wrong unit price on line 2")
+        with freeze_time("2026-03-10"):
+            # The accountant settles the dispute and lifts the pause.
+            self.invoice._dunning_unblock("Credit note agreed with the customer")
+            page = self._page()
+            self.assertNotIn('name="dunning_dispute"', page, "dispute was used")
+            self.assertIn('name="dunning_pay"', page)
+            self.assertIn('name="dunning_paid"', page)
+            # The dispute form still open in another tab: refused.
+            response = self.url_open(
+                f"/my/invoices/{self.invoice.id}/dunning/dispute",
+                data={
+                    "csrf_token": self._csrf(),
+                    "access_token": self.invoice.access_token,
+                    "note": "Still wrong",
+                },
+            )
+            self.env.invalidate_all()
+            self.assertIn(
+                "You gave this answer for this invoice before. To pause the "
+                "reminders again, please contact us.",
+                response.text,
+            )
+            self.assertFalse(self.invoice.dunning_blocked_until)
+            self.assertEqual(len(self._events(self.invoice, "dispute")), 1)
+            self.assertEqual(len(self._activities()), 1)
+            # Another answer is still taken.
+            page = self._answer("pay")
+        self.assertIn("Please transfer", page)
+        self.assertRecordValues(
+            self.invoice,
+            [
+                {
+                    "dunning_block_reason": "promise",
+                    "dunning_blocked_until": D(2026, 3, 13),
+                }
+            ],
+        )
+        self.assertEqual(
+            self._events(self.invoice)
+            .filtered("portal_answer")
+            .mapped("portal_answer"),
+            ["dispute", "pay"],
+        )
+        self.assertEqual(len(self._activities()), 2)
+
+    def test_a_malformed_payment_date_is_refused(self):
+        with freeze_time("2026-03-06"):
+            for typed in ("31/02/2026", "2026-02-31", "abc"):
+                page = self._answer("paid", paid_on=typed, note="ref 77")
+                self.assertIn("Give the date you paid, today or earlier.", page)
+                self.assertIn(f'value="{typed}"', page, "the date is kept")
+                self.assertIn('value="ref 77"', page, "the reference is kept")
+        self._assert_not_paused(self.invoice)
+
+    def test_the_customer_text_is_never_markup(self):
+        with freeze_time("2026-03-06"):
+            self._answer("dispute", note="<b>x</b><script>alert(1)</script>")
+        escaped = "&lt;b&gt;x&lt;/b&gt;&lt;script&gt;alert(1)&lt;/script&gt;"
+        note = str(self._activities().note)
+        self.assertIn(escaped, note)
+        self.assertNotIn("<b>", note)
+        self.assertNotIn("<script", note)
+        body = str(self.invoice.message_ids[0].body)
+        self.assertIn(escaped, body)
+        self.assertNotIn("<script", body)
+        self.assertIn(
+            "<b>x</b><script>alert(1)</script>", self.invoice.dunning_block_note
+        )
