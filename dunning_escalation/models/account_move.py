@@ -15,6 +15,8 @@ from .account_move_mail import QueuedMail
 _logger = logging.getLogger(__name__)
 
 DUNNED_MOVE_TYPES = ("out_invoice", "out_receipt")
+# Payment states of an invoice settled in full.
+PAID_STATES = ("paid", "in_payment", "reversed")
 # Fields the engine writes on invoices (see _dunning_write).
 DUNNING_STATE_FIELDS = {
     "dunning_level_id",
@@ -24,50 +26,17 @@ DUNNING_STATE_FIELDS = {
     "dunning_block_note",
     "dunning_handed_off",
 }
-ONE_DAY = datetime.timedelta(days=1)
-# The formal notice of a final letter, per legal profile, in the law's language:
-# it puts the debtor in default and names what follows.
-LEGAL_WORDING = {
-    "nl_b2b": "Deze brief geldt als ingebrekestelling (art. 6:82 BW). Betaalt u niet "
-    "binnen 14 dagen, dan bent u de wettelijke handelsrente (art. 6:119a BW) en de "
-    "buitengerechtelijke incassokosten verschuldigd en dragen wij de vordering over "
-    "aan een incassobureau.",
-    "nl_b2c": "Deze brief geldt als ingebrekestelling (art. 6:82 BW) en als "
-    "veertiendagenbrief (art. 6:96 lid 6 BW). Betaalt u niet binnen 14 dagen na de "
-    "dag van ontvangst van deze brief, dan bent u de wettelijke rente en "
-    "buitengerechtelijke incassokosten volgens de wettelijke staffel verschuldigd en "
-    "dragen wij de vordering over aan een incassobureau.",
-    "be_b2b": "La présente vaut mise en demeure. À défaut de paiement dans les 14 "
-    "jours, l'intérêt de retard et l'indemnité forfaitaire prévus par la loi du 2 "
-    "août 2002 seront dus et le dossier sera confié à un bureau de recouvrement.",
-    "be_b2c": "La présente vaut mise en demeure (Code de droit économique, livre "
-    "XIX). Vous disposez de 14 jours calendrier pour payer sans frais; passé ce "
-    "délai, l'intérêt de retard et les dommages et intérêts forfaitaires prévus par "
-    "la loi seront dus.",
-    "de_b2b": "Dieses Schreiben ist eine Mahnung im Sinne von § 286 BGB. Zahlen Sie "
-    "nicht innerhalb von 14 Tagen, schulden Sie Verzugszinsen (§ 288 Abs. 2 BGB) und "
-    "die Pauschale von 40 EUR (§ 288 Abs. 5 BGB); wir übergeben die Forderung dann "
-    "einem Inkassounternehmen.",
-    "de_b2c": "Dieses Schreiben ist eine Mahnung im Sinne von § 286 BGB. Zahlen Sie "
-    "nicht innerhalb von 14 Tagen, schulden Sie Verzugszinsen (§ 288 Abs. 1 BGB) und "
-    "wir übergeben die Forderung einem Inkassounternehmen.",
-    "se_b2b": "Detta är en sista påminnelse. Betalas inte skulden inom 14 dagar "
-    "debiteras dröjsmålsränta enligt räntelagen och förseningsersättning, och "
-    "ärendet lämnas till inkasso.",
-    "se_b2c": "Detta är en sista påminnelse. Betalas inte skulden inom 14 dagar "
-    "debiteras dröjsmålsränta enligt räntelagen, och ärendet lämnas till inkasso.",
-    "uk_b2b": "This is a formal notice. If the amount due is not paid within 14 days "
-    "we will claim statutory interest and fixed compensation under the Late Payment "
-    "of Commercial Debts (Interest) Act 1998 and pass the debt to a collection "
-    "agency.",
-    "eu_b2b": "This is a formal notice of default. If the amount due is not paid "
-    "within 14 days, statutory interest and the fixed compensation of EUR 40 per "
-    "invoice (Directive 2011/7/EU) will be charged and the claim passed to a "
-    "collection agency.",
-    "": "This is a formal notice. If the amount due is not paid within 14 days, "
-    "we will pass the claim to a collection agency; its costs will be added to "
-    "what you owe.",
+# Fields of the dunning state that only the engine writes (see create/write).
+DUNNING_PROTECTED_FIELDS = DUNNING_STATE_FIELDS | {
+    "dunning_origin_id",
+    "dunning_policy_id",
+    "dunning_event_ids",
+    "dunning_fee_move_ids",
 }
+ONE_DAY = datetime.timedelta(days=1)
+# The kinds of event a level's charges are recorded as ("fee": fixed and percentage
+# fees and the recovery compensation).
+CHARGE_KINDS = ("fee", "interest")
 # Partners (customers) handled per transaction by the scheduled job.
 PARTNER_BATCH = 200
 
@@ -93,6 +62,9 @@ class AccountMove(models.Model):
     # The job reads each customer's open invoices (the statement of its mail, the
     # overdue totals): indexed, not a scan of every move per customer.
     commercial_partner_id = fields.Many2one(index="btree_not_null")
+    # Dunning is for the users who read it (billing users and auditors, and those
+    # whose groups imply theirs): to others, salesmen for one, its fields do not
+    # exist, in any view of invoices.
     dunning_policy_id = fields.Many2one(
         "dunning.policy",
         string="Dunning Policy",
@@ -102,6 +74,7 @@ class AccountMove(models.Model):
         check_company=True,
         index="btree_not_null",
         help="The customer's dunning policy, else the company's default one.",
+        groups="account.group_account_invoice,account.group_account_readonly",
     )
     dunning_level_id = fields.Many2one(
         "dunning.level",
@@ -109,40 +82,58 @@ class AccountMove(models.Model):
         readonly=True,
         copy=False,
         index="btree_not_null",
+        groups="account.group_account_invoice,account.group_account_readonly",
     )
     dunning_level_tone = fields.Selection(
-        related="dunning_level_id.tone", string="Dunning Tone"
+        related="dunning_level_id.tone",
+        string="Dunning Tone",
+        groups="account.group_account_invoice,account.group_account_readonly",
     )
     dunning_last_date = fields.Date(
-        string="Last Dunning Step", readonly=True, copy=False
+        string="Last Dunning Step",
+        readonly=True,
+        copy=False,
+        groups="account.group_account_invoice,account.group_account_readonly",
     )
     dunning_next_date = fields.Date(
         string="Next Dunning Step",
         compute="_compute_dunning_next_date",
         store=True,
         copy=False,
+        groups="account.group_account_invoice,account.group_account_readonly",
     )
     dunning_blocked_until = fields.Date(
         string="Dunning Blocked Until",
         readonly=True,
         copy=False,
         help="No dunning step is taken before this date.",
+        groups="account.group_account_invoice,account.group_account_readonly",
     )
     dunning_block_reason = fields.Selection(
         [("dispute", "Disputed"), ("promise", "Promise to Pay"), ("other", "Other")],
         string="Block Reason",
         readonly=True,
         copy=False,
+        groups="account.group_account_invoice,account.group_account_readonly",
     )
-    dunning_block_note = fields.Char(string="Block Note", readonly=True, copy=False)
+    dunning_block_note = fields.Char(
+        string="Block Note",
+        readonly=True,
+        copy=False,
+        groups="account.group_account_invoice,account.group_account_readonly",
+    )
     dunning_handed_off = fields.Boolean(
-        string="With Collection Agency", readonly=True, copy=False
+        string="With Collection Agency",
+        readonly=True,
+        copy=False,
+        groups="account.group_account_invoice,account.group_account_readonly",
     )
     dunning_event_ids = fields.One2many(
         "dunning.event",
         "move_id",
         string="Dunning History",
         readonly=True,
+        groups="account.group_account_invoice,account.group_account_readonly",
     )
     dunning_origin_id = fields.Many2one(
         "account.move",
@@ -151,15 +142,19 @@ class AccountMove(models.Model):
         copy=False,
         index="btree_not_null",
         help="The overdue invoice whose late fees or interest this invoice charges.",
+        groups="account.group_account_invoice,account.group_account_readonly",
     )
     dunning_fee_move_ids = fields.One2many(
         "account.move",
         "dunning_origin_id",
         string="Dunning Charges",
         readonly=True,
+        groups="account.group_account_invoice,account.group_account_readonly",
     )
     dunning_days_overdue = fields.Integer(
-        string="Days Overdue", compute="_compute_dunning_days_overdue"
+        string="Days Overdue",
+        compute="_compute_dunning_days_overdue",
+        groups="account.group_account_invoice,account.group_account_readonly",
     )
 
     # ------------------------------------------------------------------
@@ -194,7 +189,7 @@ class AccountMove(models.Model):
         "dunning_policy_id.level_ids.delay_days",
         "dunning_policy_id.level_ids.sequence",
         "dunning_policy_id.level_ids.active",
-        "dunning_level_id",
+        "dunning_level_id.delay_days",
         "dunning_blocked_until",
     )
     def _compute_dunning_next_date(self):
@@ -215,6 +210,7 @@ class AccountMove(models.Model):
                 move.invoice_date_due,
                 grace_days=policy.grace_days,
                 blocked_until=move.dunning_blocked_until,
+                current_delay=move.dunning_level_id.delay_days,
             )
 
     @api.depends_context("dunning_date")
@@ -226,16 +222,48 @@ class AccountMove(models.Model):
             move.dunning_days_overdue = (today - due).days if due else 0
 
     # ------------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._dunning_check_protected({key for vals in vals_list for key in vals})
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._dunning_check_protected(vals)
+        return super().write(vals)
+
+    def _dunning_check_protected(self, names):
+        """The dunning state of an invoice changes through dunning's actions
+        only (each with its group), never by an import or a plain write."""
+        protected = sorted(DUNNING_PROTECTED_FIELDS & set(names))
+        if protected and not self.env.su:
+            raise AccessError(
+                self.env._(
+                    "%(fields)s can only be changed through the dunning actions "
+                    "(Escalate, Block, Hand Off, Recall), not by editing or "
+                    "importing invoices.",
+                    fields=", ".join(
+                        self._fields[name]._description_string(self.env)
+                        for name in protected
+                    ),
+                )
+            )
+
+    # ------------------------------------------------------------------
     # Actions (buttons and server actions)
     # ------------------------------------------------------------------
 
     def action_dunning_escalate(self):
         """Take the next level's steps now, whatever the age of the invoices."""
-        moves = self._dunning_check_actionable()
+        moves = self._dunning_check_actionable()._dunning_check_in_house()
         decisions = []
         for move in moves:
             steps = move.dunning_policy_id._steps()
-            index = ladder.next_index(steps, move.dunning_level_id or None)
+            index = ladder.next_index(
+                steps, move.dunning_level_id or None, move.dunning_level_id.delay_days
+            )
             if index is None:
                 decisions.append(
                     Decision(move, False, [], "top", self.env._("Already at the top"))
@@ -255,7 +283,11 @@ class AccountMove(models.Model):
 
     def action_dunning_send_again(self):
         """Send the current level's message again (a new message, not a new level)."""
-        moves = self._dunning_check_actionable().filtered("dunning_level_id")
+        moves = (
+            self._dunning_check_actionable()
+            ._dunning_check_in_house()
+            .filtered("dunning_level_id")
+        )
         if not moves:
             raise UserError(
                 self.env._("None of these invoices has reached a dunning level yet.")
@@ -294,6 +326,10 @@ class AccountMove(models.Model):
         }
 
     def action_dunning_unblock(self):
+        self._dunning_check_group(
+            "account.group_account_invoice",
+            self.env._("Only invoicing users may unblock dunning."),
+        )
         self.check_access("write")
         blocked = self.filtered("dunning_blocked_until")
         blocked._dunning_unblock(self.env._("Unblocked by %s", self.env.user.name))
@@ -415,10 +451,24 @@ class AccountMove(models.Model):
         missing.invalidate_recordset(["access_token"])
         self._fields["access_token"]._insert_cache(missing, tokens)
 
+    def _dunning_check_group(self, group, message):
+        """Refuse with ``message`` unless the user is in ``group``: each dunning
+        action belongs to one group, whatever the path (button, server action,
+        RPC). The job itself runs as superuser."""
+        if not self.env.su and not self.env.user.has_group(group):
+            raise AccessError(message)
+
     def _dunning_check_actionable(self):
         """The invoices of self that dunning can act on; a clear error otherwise."""
         # Acting sends and books on the invoices: refused before anything is done
-        # to whoever may only read them.
+        # to whoever may only read them, or may write invoices for another app.
+        self._dunning_check_group(
+            "account.group_account_invoice",
+            self.env._(
+                "Only invoicing users may take dunning steps (escalate, send, "
+                "block, hand over)."
+            ),
+        )
         self.check_access("write")
         wrong = self.filtered(
             lambda m: m.move_type not in DUNNED_MOVE_TYPES or m.state != "posted"
@@ -445,6 +495,20 @@ class AccountMove(models.Model):
                     "These invoices have no dunning policy: %s. Set a default policy "
                     "in Accounting settings, or one on the customer.",
                     ", ".join(nopolicy.mapped("display_name")),
+                )
+            )
+        return self
+
+    def _dunning_check_in_house(self):
+        """Refuse the invoices of self that are with the agency: their reminders
+        and levels are the agency's until they are recalled."""
+        with_agency = self.filtered("dunning_handed_off")
+        if with_agency:
+            raise UserError(
+                self.env._(
+                    "These invoices are with the collection agency: %s. Recall them "
+                    "first to remind the customer yourself.",
+                    ", ".join(with_agency.mapped("display_name")),
                 )
             )
         return self
@@ -499,9 +563,12 @@ class AccountMove(models.Model):
                 index = ladder.warranted_index(
                     steps, move.invoice_date_due, today, policy.grace_days
                 )
-                current_index = next(
-                    (i for i, step in enumerate(steps) if step.key == current), -1
+                # A level switched off since, or of the customer's former policy,
+                # stands where its delay puts it: an invoice never goes down.
+                current_index = ladder.position(
+                    steps, current or None, current.delay_days
                 )
+                current_index = -1 if current_index is None else current_index
                 total = overdue_by_partner.get((policy.id, partner.id), 0.0)
                 if index is None:
                     if move.invoice_date_due < today:
@@ -869,12 +936,8 @@ class AccountMove(models.Model):
         if not level:
             return False
         steps = level.policy_id._steps()
-        index = ladder.next_index(steps, level)
+        index = ladder.next_index(steps, level, level.delay_days)
         return level.handoff or (index is not None and steps[index].key.handoff)
-
-    def _dunning_legal_wording(self, profile):
-        """The formal notice of the final letter, in the language of the law."""
-        return LEGAL_WORDING.get(profile or "", LEGAL_WORDING[""])
 
     @api.model
     def _dunning_message_groups(self, decisions):
@@ -1140,46 +1203,106 @@ class AccountMove(models.Model):
         )
 
     def _dunning_consumer_wait(self, profile, level, today):
-        """Why a consumer may not be charged yet (the legal waiting period after the
-        notice that announced the costs), or False."""
+        """Why a consumer may not be charged the legal costs of ``level`` today,
+        or False: ``(reason, date)``, the date being the first day they may be
+        charged (the legal waiting period after the notice that announced them),
+        or None when they may not be charged at all (that notice was never sent:
+        jumped over, or no level before ``level`` sends one)."""
         self.ensure_one()
         _ = self.env._
-        if profile not in ("be_b2c", "nl_b2c"):
+        if profile not in legal.NOTICE_BEFORE_COSTS:
             return False
+        notice_level = level._announcing_level()
+        if not notice_level:
+            return (
+                _(
+                    "Not charged: a consumer (%(profile)s) may be charged costs only "
+                    "after a notice that announces them, and no level before "
+                    "%(level)s sends one.",
+                    profile=profile,
+                    level=level.name,
+                ),
+                None,
+            )
+        # The notice of that level itself, not any earlier reminder; a notice sent
+        # again by hand is not a level's step (it has no level).
         notices = self.dunning_event_ids.filtered(
             lambda e: e.kind in ("email", "letter")
             and e.state == "done"
-            and e.level_id
-            and e.level_id != level
-            and e.date < today
-        ).sorted("date")
+            and e.level_id == notice_level
+            and e.date <= today
+        )
         if not notices:
-            return _(
-                "Not charged: a consumer (%s) may be charged only after a notice "
-                "announcing the costs, and none was sent yet.",
-                profile,
+            return (
+                _(
+                    "Not charged: a consumer (%(profile)s) may be charged costs only "
+                    "after the notice that announces them (%(notice)s), and it was "
+                    "never sent to this invoice (the level was jumped over).",
+                    profile=profile,
+                    notice=notice_level.name,
+                ),
+                None,
             )
-        notice = notices[0]
-        channel = "letter" if notice.kind == "letter" else "email"
-        earliest = legal.earliest_next_step(profile, notice.date, channel)
+        # The customer is told by the first of the notice's channels to arrive.
+        earliest, notice = min(
+            (
+                legal.earliest_next_step(
+                    profile,
+                    event.date,
+                    "letter" if event.kind == "letter" else "email",
+                ),
+                event,
+            )
+            for event in notices
+        )
         if earliest > today:
-            return _(
-                "Not charged: the consumer's waiting period after the notice of "
-                "%(sent)s runs until %(last)s (%(profile)s).",
-                sent=notice.date,
-                last=fields.Date.subtract(earliest, days=1),
-                profile=profile,
+            return (
+                _(
+                    "Not charged yet: the consumer's waiting period after the notice "
+                    "%(notice)s of %(sent)s runs until %(last)s (%(profile)s); "
+                    "charged on %(first)s if still unpaid.",
+                    notice=notice_level.name,
+                    sent=notice.date,
+                    last=fields.Date.subtract(earliest, days=1),
+                    first=earliest,
+                    profile=profile,
+                ),
+                earliest,
             )
         return False
 
-    def _dunning_charge_lines(self, level, today):
-        """The charges ``level`` makes on self today: a list of invoice line values
-        (in self's currency), and {event kind: reason} of what the law refuses."""
+    def _dunning_no_profile_reason(self):
+        """Why no statutory charge applies to self's customer."""
+        self.ensure_one()
+        _ = self.env._
+        customer = self.commercial_partner_id
+        return _(
+            "No statutory compensation or interest: no late-payment law of the "
+            "addon applies to %(customer)s (%(country)s, %(kind)s). Set a legal "
+            "profile on the customer or the policy to charge them; the level's "
+            "fixed fees still apply.",
+            customer=customer.display_name,
+            country=customer.country_id.name or _("no country"),
+            kind=_("business") if customer.is_company else _("consumer"),
+        )
+
+    def _dunning_charge_lines(self, level, today, kinds=CHARGE_KINDS):
+        """The charges ``level`` makes on self today, of the event ``kinds``
+        ("fee": the fixed and percentage fees and the recovery compensation;
+        "interest"). Returns ``(lines, refusals, deferred)``: invoice line values
+        in self's currency; ``{kind: reason}`` of what the law or the policy
+        refuses for good; ``{kind: (reason, date, state)}`` of the kinds put off
+        whole until ``date``, when the run tries again: "waiting" for the
+        consumer's waiting period, "failed" for an exchange rate or a statutory
+        rate still missing, which a user may add. A kind is charged
+        whole or put off whole, never half of it now and half later."""
         self.ensure_one()
         _ = self.env._
         currency = self.currency_id
         profile = self._dunning_legal_profile()
         lines = []
+        refusals = {}
+        deferred = {}
 
         def line(kind, label, amount, until=False):
             amount = currency.round(amount)
@@ -1193,31 +1316,83 @@ class AccountMove(models.Model):
                     }
                 )
 
-        refusals = {}
-
         def refuse(kind, reason):
             refusals[kind] = (
                 f"{refusals[kind]}; {reason}" if kind in refusals else reason
             )
 
-        # Fixed amounts are converted to the invoice's currency: not without a rate.
-        no_rate = not self._dunning_has_rate() and _(
-            "%s has no exchange rate (add one to charge fixed amounts)",
-            currency.name,
-        )
-        legal_charges = bool(profile) and (
-            level.charge_compensation or level.apply_interest
-        )
+        def defer(kind, reason, date, state="failed"):
+            if kind not in deferred:
+                deferred[kind] = (reason, date, state)
+
+        compensated, interest_until = self._dunning_charged()
+        compensate = level.charge_compensation and not compensated
+        wants = {
+            "fee": compensate,
+            "interest": level.apply_interest,
+        }
+        legal_charges = True
+        if any(wants[kind] for kind in kinds) and not profile:
+            legal_charges = False
+            for kind in kinds:
+                if wants[kind]:
+                    refuse(kind, self._dunning_no_profile_reason())
         wait = legal_charges and self._dunning_consumer_wait(profile, level, today)
         if wait:
-            legal_charges = False
-            if level.charge_compensation:
-                refuse("fee", wait)
-            if level.apply_interest:
-                refuse("interest", wait)
-        if level.fee_fixed and no_rate:
-            refuse("fee", _("Late fee not charged: %s", no_rate))
-        elif level.fee_fixed:
+            reason, date = wait
+            for kind in kinds:
+                if not wants[kind]:
+                    continue
+                if date:
+                    defer(kind, reason, date, state="waiting")
+                else:
+                    legal_charges = False
+                    refuse(kind, reason)
+        # Fixed amounts are converted to the invoice's currency: not without a rate,
+        # which a user may add before the next run.
+        if (
+            "fee" in kinds
+            and (level.fee_fixed or (compensate and legal_charges))
+            and not self._dunning_has_rate()
+        ):
+            defer(
+                "fee",
+                _(
+                    "Not charged yet: %s has no exchange rate; add one and the next "
+                    "run charges the fixed amounts.",
+                    currency.name,
+                ),
+                today + ONE_DAY,
+            )
+        if "fee" in kinds and "fee" not in deferred:
+            self._dunning_fee_lines(
+                level, today, line, profile if legal_charges else False, compensate
+            )
+        if (
+            "interest" in kinds
+            and "interest" not in deferred
+            and legal_charges
+            and level.apply_interest
+        ):
+            try:
+                line_vals = self._dunning_interest_line(profile, interest_until, today)
+            except ValueError as error:  # no statutory rate known for the period
+                defer(
+                    "interest",
+                    _("Interest not charged yet: %s", error),
+                    today + ONE_DAY,
+                )
+                line_vals = None
+            if line_vals:
+                line("interest", *line_vals)
+        return lines, refusals, deferred
+
+    def _dunning_fee_lines(self, level, today, line, profile, compensate):
+        """Add, through ``line``, the fixed and percentage fees of ``level`` and,
+        under ``profile`` when ``compensate``, the recovery compensation."""
+        _ = self.env._
+        currency = self.currency_id
+        if level.fee_fixed:
             line(
                 "fee",
                 _("Late fee (%s)", level.name),
@@ -1236,42 +1411,30 @@ class AccountMove(models.Model):
                 ),
                 self.amount_residual * level.fee_percent / 100,
             )
-        compensated, interest_until = self._dunning_charged()
-        compensate = legal_charges and level.charge_compensation and not compensated
-        if compensate and no_rate:
-            refuse("fee", _("Recovery compensation not charged: %s", no_rate))
-        elif compensate:
-            law_currency = (
-                self.env["res.currency"]
-                .with_context(active_test=False)
-                .search([("name", "=", legal.PROFILE_CURRENCY[profile])], limit=1)
-            )
-            # The scale applies to what is still unpaid, in the law's currency.
-            unpaid = currency._convert(
-                self.amount_residual, law_currency, self.company_id, today
-            )
-            fixed = legal.compensation(profile, round(unpaid, 2))
-            line(
-                "compensation",
-                _(
-                    "Recovery compensation on %(invoice)s (%(profile)s): "
-                    "%(amount)s %(currency)s",
-                    invoice=self.name,
-                    profile=profile,
-                    amount=fixed,
-                    currency=law_currency.name,
-                ),
-                self._dunning_to_currency(fixed, law_currency, today),
-            )
-        if legal_charges and level.apply_interest:
-            try:
-                line_vals = self._dunning_interest_line(profile, interest_until, today)
-            except ValueError as error:  # no rate known for the period
-                refuse("interest", _("Interest not charged: %s", error))
-                line_vals = None
-            if line_vals:
-                line("interest", *line_vals)
-        return lines, refusals
+        if not (profile and compensate):
+            return
+        law_currency = (
+            self.env["res.currency"]
+            .with_context(active_test=False)
+            .search([("name", "=", legal.PROFILE_CURRENCY[profile])], limit=1)
+        )
+        # The scale applies to what is still unpaid, in the law's currency.
+        unpaid = currency._convert(
+            self.amount_residual, law_currency, self.company_id, today
+        )
+        fixed = legal.compensation(profile, round(unpaid, 2))
+        line(
+            "compensation",
+            _(
+                "Recovery compensation on %(invoice)s (%(profile)s): "
+                "%(amount)s %(currency)s",
+                invoice=self.name,
+                profile=profile,
+                amount=fixed,
+                currency=law_currency.name,
+            ),
+            self._dunning_to_currency(fixed, law_currency, today),
+        )
 
     def _dunning_interest_line(self, profile, charged_until, today):
         """(label, amount, until) of the interest not yet charged, or None."""
@@ -1314,41 +1477,74 @@ class AccountMove(models.Model):
         )
         return label, float(amount), today
 
-    def _dunning_charge(self, level, today):
+    def _dunning_charge(self, level, today, kinds=None):
         """Book what ``level`` charges on self as a posted customer invoice linked
-        to it, and record fee and interest events."""
+        to it, and record fee and interest events: done when charged, cancelled
+        when refused for good, waiting (the law's period) or failed (a rate to
+        add) when put off, which the run takes again on their retry date.
+        ``kinds`` limits it to those event kinds (a retry)."""
         self.ensure_one()
         _ = self.env._
         Event = self.env["dunning.event"].sudo()
         # Charged, refused or waived once per level: a level taken again (its mail
-        # came back) charges nothing more.
-        if Event.search_count(
-            [
-                ("move_id", "=", self.id),
-                ("level_id", "=", level.id),
-                ("kind", "in", ("fee", "interest")),
-            ],
-            limit=1,
-        ):
+        # came back) charges nothing more; what was put off is taken again.
+        previous = {
+            event.kind: event
+            for event in Event.search(
+                [
+                    ("move_id", "=", self.id),
+                    ("level_id", "=", level.id),
+                    ("kind", "in", CHARGE_KINDS),
+                ]
+            )
+        }
+        pending = {
+            kind
+            for kind in (kinds or CHARGE_KINDS)
+            if kind not in previous or previous[kind].state in ("waiting", "failed")
+        }
+        if not pending:
             return self.browse()
-        lines, refusals = self._dunning_charge_lines(level, today)
+        lines, refusals, deferred = self._dunning_charge_lines(
+            level, today, tuple(sorted(pending))
+        )
         base = {
             "move_id": self.id,
             "partner_id": self.commercial_partner_id.id,
             "level_id": level.id,
             "date": today,
         }
+
+        def record(kind, vals):
+            event = previous.get(kind)
+            if event:
+                event.write({**base, "retry_date": False, **vals})
+            else:
+                Event.create({**base, "kind": kind, **vals})
+
         charged_kinds = {
             "interest" if vals["dunning_charge_type"] == "interest" else "fee"
             for vals in lines
         }
-        Event.create(
-            [
-                {**base, "kind": kind, "state": "cancelled", "reason": reason}
-                for kind, reason in refusals.items()
-                if kind not in charged_kinds
-            ]
-        )
+        for kind, (reason, date, state) in deferred.items():
+            record(kind, {"state": state, "retry_date": date, "reason": reason})
+        for kind, reason in refusals.items():
+            if kind not in charged_kinds and kind not in deferred:
+                record(kind, {"state": "cancelled", "reason": reason})
+        # A kind put off before that has nothing left to charge now (charged
+        # since at a later level, or nothing more due) is closed.
+        for kind in pending - charged_kinds - set(deferred) - set(refusals):
+            if kind in previous:
+                record(
+                    kind,
+                    {
+                        "state": "cancelled",
+                        "reason": _(
+                            "%s; nothing left to charge when taken again",
+                            previous[kind].reason,
+                        ),
+                    },
+                )
         if not lines:
             return self.browse()
         company = self.company_id
@@ -1397,51 +1593,58 @@ class AccountMove(models.Model):
             )
         )
         fee_move.action_post()
-        for kind in ("fee", "interest"):
-            kinds = ("fee", "compensation") if kind == "fee" else ("interest",)
-            charged = [vals for vals in lines if vals["dunning_charge_type"] in kinds]
+        for kind in CHARGE_KINDS:
+            types = ("fee", "compensation") if kind == "fee" else ("interest",)
+            charged = [vals for vals in lines if vals["dunning_charge_type"] in types]
             if charged:
-                Event.create(
+                record(
+                    kind,
                     {
-                        **base,
-                        "kind": kind,
+                        "state": "done",
                         "amount": sum(vals["price_unit"] for vals in charged),
                         "fee_move_id": fee_move.id,
                         "reason": "; ".join(
                             [vals["name"] for vals in charged]
                             + ([refusals[kind]] if kind in refusals else [])
                         ),
-                    }
+                    },
                 )
         return fee_move
 
     def _dunning_waive(self, reason, kinds=None):
-        """Cancel the charge invoices of self with credit notes that reverse them;
-        with ``kinds`` (a set of charge types), only the lines of those kinds."""
+        """Cancel the charge invoices of self with credit notes; with ``kinds`` (a
+        set of charge types), only the lines of those kinds. A credit note never
+        credits more than is still open on a charge invoice: what earlier waivers
+        credited, line kind by line kind, and what the customer paid stay as
+        they are."""
         _ = self.env._
         fees = self.filtered(
             lambda fee: fee.dunning_origin_id
             and fee.state == "posted"
             and fee.payment_state not in ("reversed", "paid", "in_payment")
         )
-        if not fees:
-            raise UserError(_("There is no open late-payment charge to waive here."))
         today = self._dunning_today()
         kinds = set(kinds or ("fee", "compensation", "interest"))
         credit_notes = self.browse()
         for fee in fees:
-            lines = fee.invoice_line_ids.filtered(
-                lambda line: line.dunning_charge_type in kinds
-            )
-            if not lines:
+            amounts = fee._dunning_waivable(kinds)
+            if not amounts:
                 continue
             ref = _("Waived: %(fee)s (%(reason)s)", fee=fee.name, reason=reason)
-            if lines == fee.invoice_line_ids:
+            whole = fee.payment_state == "not_paid" and len(amounts) == len(
+                fee.invoice_line_ids
+            )
+            if whole and all(
+                fee.currency_id.compare_amounts(amount, line.price_total) == 0
+                for line, amount in amounts.items()
+            ):
                 credit_notes |= fee._reverse_moves(
                     [{"ref": ref, "invoice_date": today, "date": today}], cancel=True
                 )
             else:
-                credit_notes |= fee._dunning_partial_credit_note(lines, ref, today)
+                credit_notes |= fee._dunning_partial_credit_note(amounts, ref, today)
+        if not credit_notes:
+            raise UserError(_("There is no open late-payment charge to waive here."))
         event_kinds = {"interest" if kind == "interest" else "fee" for kind in kinds}
         events = (
             self.env["dunning.event"]
@@ -1468,10 +1671,46 @@ class AccountMove(models.Model):
             )
         return credit_notes
 
-    def _dunning_partial_credit_note(self, lines, ref, today):
-        """A posted credit note for ``lines`` of the charge invoice self, reconciled
-        with it."""
+    def _dunning_waivable(self, kinds):
+        """{line: amount, taxes included} of the lines of ``kinds`` of the charge
+        invoice self that a waiver may still credit: each line less what credit
+        notes of earlier waivers credited for its kind, and all of them together
+        no more than what is still open on self."""
         self.ensure_one()
+        credited = defaultdict(float)
+        for note in self.search(
+            [
+                ("reversed_entry_id", "=", self.id),
+                ("move_type", "=", "out_refund"),
+                ("state", "=", "posted"),
+            ]
+        ):
+            for line in note.invoice_line_ids:
+                credited[line.dunning_charge_type] += line.price_total
+        currency = self.currency_id
+        left = self.amount_residual
+        amounts = {}
+        for line in self.invoice_line_ids:
+            kind = line.dunning_charge_type
+            already = min(credited[kind], line.price_total)
+            credited[kind] -= already
+            amount = currency.round(min(line.price_total - already, left))
+            if kind in kinds and currency.compare_amounts(amount, 0) > 0:
+                amounts[line] = amount
+                left -= amount
+        return amounts
+
+    def _dunning_partial_credit_note(self, amounts, ref, today):
+        """A posted credit note of the charge invoice self crediting ``amounts``
+        ({line: amount, taxes included}), reconciled with it."""
+        self.ensure_one()
+        currency = self.currency_id
+
+        def untaxed(line, amount):
+            if currency.is_zero(line.price_total):
+                return 0.0
+            return currency.round(amount * line.price_subtotal / line.price_total)
+
         credit_note = (
             self.env["account.move"]
             .sudo()
@@ -1489,39 +1728,52 @@ class AccountMove(models.Model):
                         Command.create(
                             {
                                 "name": line.name,
-                                "quantity": line.quantity,
-                                "price_unit": line.price_unit,
+                                "quantity": 1,
+                                "price_unit": untaxed(line, amount),
                                 "account_id": line.account_id.id,
                                 "tax_ids": [Command.set(line.tax_ids.ids)],
                                 "dunning_charge_type": line.dunning_charge_type,
                             }
                         )
-                        for line in lines
+                        for line, amount in amounts.items()
                     ],
                 }
             )
         )
+        # Taxes computed on an untaxed amount may round a cent above what is open.
+        excess = credit_note.amount_total - self.amount_residual
+        if currency.compare_amounts(excess, 0) > 0:
+            last = credit_note.invoice_line_ids[-1]
+            last.price_unit = currency.round(last.price_unit - excess)
         credit_note.action_post()
         (self.line_ids | credit_note.line_ids).filtered(
             lambda line: line.display_type == "payment_term" and not line.reconciled
         ).reconcile()
         return credit_note
 
-    def _dunning_settle_tasks(self):
-        """Move the collection tasks whose invoices are all paid to Settled."""
+    @api.model
+    def _dunning_settle_cases(self, company):
+        """Move the open collection tasks of ``company`` whose invoices are all
+        paid to Settled, whatever level the invoices had (or none: handed over
+        by hand or with the whole account)."""
         settled = self.env.ref(
             "dunning_escalation.project_task_stage_settled", raise_if_not_found=False
         )
+        if not settled:
+            return
         tasks = (
             self.env["project.task"]
             .sudo()
-            .search([("dunning_move_ids", "in", self.ids)])
+            .search(
+                [
+                    ("company_id", "=", company.id),
+                    ("dunning_move_ids", "!=", False),
+                    ("stage_id.fold", "=", False),
+                ]
+            )
         )
         for task in tasks:
-            if settled and all(
-                move.payment_state in ("paid", "in_payment", "reversed")
-                for move in task.dunning_move_ids
-            ):
+            if all(move.payment_state in PAID_STATES for move in task.dunning_move_ids):
                 task.stage_id = settled
 
     def _dunning_auto_waive_interest(self):
@@ -1534,14 +1786,11 @@ class AccountMove(models.Model):
             return
         paid_on = max(date for date, _amount in payments)
         for fee in self.dunning_fee_move_ids:
-            charged_interest = any(
-                line.dunning_charge_type == "interest" for line in fee.invoice_line_ids
-            )
             if (
-                charged_interest
-                and fee.state == "posted"
+                fee.state == "posted"
                 and fee.payment_state in ("not_paid", "partial")
                 and (paid_on - fee.invoice_date).days <= days
+                and fee._dunning_waivable({"interest"})
             ):
                 fee._dunning_waive(
                     self.env._("paid in full within %s days of the notice", days),
@@ -1558,9 +1807,7 @@ class AccountMove(models.Model):
         for decision in decisions:
             move = decision.move
             level = decision.level
-            user = (
-                move.dunning_policy_id.user_id or move.invoice_user_id or self.env.user
-            )
+            user = move._dunning_responsible_user()
             move.activity_schedule(
                 activity_type_id=level.activity_type_id.id,
                 summary=self.env._(
@@ -1595,12 +1842,15 @@ class AccountMove(models.Model):
             groups[(move.dunning_policy_id, move.commercial_partner_id)] |= move
         for (policy, partner), moves in groups.items():
             if policy.handoff_whole_account:
+                # Paused (blocked, disputed, promised) and excluded invoices stay.
                 moves |= self.search(
                     self._dunning_overdue_domain(
-                        today, partner, moves.company_id, policy=policy
+                        today, partner, moves.company_id, policy=policy, unblocked=True
                     )
-                )
-            project = policy.handoff_project_id or default_project
+                ).filtered(lambda move: not move.no_followup)
+            # The case is the agency's business, not the user's: an invoicing user
+            # hands it over to a project they need not be invited to.
+            project = (policy.handoff_project_id or default_project).sudo()
             if not project:
                 raise UserError(
                     self.env._(
@@ -1640,6 +1890,10 @@ class AccountMove(models.Model):
                         {"moves": moves, "partner": partner, "policy": policy},
                     ),
                 }
+            )
+            # The case is private to the people invited: its responsible follows it.
+            task.message_subscribe(
+                partner_ids=moves[:1]._dunning_responsible_user().partner_id.ids
             )
             Event.create(
                 [
@@ -1697,7 +1951,11 @@ class AccountMove(models.Model):
             )
         )
         if policy.handoff_mail_agency and policy.agency_partner_id.email:
-            task.with_context(mail_notify_force_send=False).message_post(
+            # Mailed, not made a follower: the agency gets no access to the case
+            # in the project, nor to any other.
+            task.with_context(
+                mail_notify_force_send=False, mail_post_autofollow=False
+            ).message_post(
                 body=_("Please find the case file of %s attached.", task.name),
                 subject=task.name,
                 partner_ids=policy.agency_partner_id.ids,
@@ -1730,19 +1988,108 @@ class AccountMove(models.Model):
         )
 
     def action_dunning_recall(self):
-        """Take cases back from the agency into in-house dunning."""
-        if not self.env.user.has_group("account.group_account_manager"):
-            raise AccessError(
-                self.env._("Only accounting administrators may recall a case.")
-            )
+        """Take cases back from the agency into in-house dunning: each invoice
+        returns to the last level before the handoff, paused for the ladder's
+        interval before the handoff (the next step date); if it is still unpaid
+        then, the job hands it over again."""
+        self._dunning_check_group(
+            "account.group_account_manager",
+            self.env._("Only accounting administrators may recall a case."),
+        )
         moves = self.filtered("dunning_handed_off")
         if not moves:
             raise UserError(self.env._("None of these invoices is with the agency."))
-        moves._dunning_write({"dunning_handed_off": False})
-        moves._dunning_record(
-            "recall", self.env._("Recalled from the agency by %s", self.env.user.name)
+        moves._dunning_recall(
+            self.env._("Recalled from the agency by %s", self.env.user.name)
         )
         return True
+
+    def _dunning_recall(self, reason):
+        _ = self.env._
+        today = self._dunning_today()
+        # The handoff is undone: a new one may be taken, as a new step.
+        handoffs = (
+            self.env["dunning.event"]
+            .sudo()
+            .search(
+                [
+                    ("move_id", "in", self.ids),
+                    ("kind", "=", "handoff"),
+                    ("state", "=", "done"),
+                ]
+            )
+        )
+        for event in handoffs:
+            event.write(
+                {
+                    "state": "cancelled",
+                    "reason": _("%(was)s; %(why)s", was=event.reason, why=reason),
+                }
+            )
+        self._dunning_leave_cases(handoffs.task_id, reason)
+        for move in self:
+            level, until = move._dunning_recall_step(today)
+            move._dunning_write(
+                {
+                    "dunning_handed_off": False,
+                    "dunning_level_id": level.id,
+                    "dunning_last_date": today,
+                }
+            )
+            move._dunning_record(
+                "recall",
+                _(
+                    "%(why)s; in-house dunning at %(level)s",
+                    why=reason,
+                    level=level.name or _("no level"),
+                ),
+            )
+            if until:
+                move._dunning_block(until, "other", _("Recalled from the agency"))
+
+    def _dunning_recall_step(self, today):
+        """(level, pause end) of self recalled on ``today``: the last level of its
+        ladder before the handoff (its own level when that is lower), and the
+        day the next step is due, the ladder's interval after ``today``."""
+        self.ensure_one()
+        steps = self.dunning_policy_id._steps()
+        level = self.dunning_level_id
+        if level.handoff:
+            at = ladder.position(steps, level, level.delay_days)
+            below = [
+                step.key
+                for step in steps[: 0 if at is None else at + 1]
+                if not step.key.handoff
+            ]
+            level = below[-1] if below else self.env["dunning.level"]
+        following = ladder.next_index(steps, level or None, level.delay_days)
+        if following is None:
+            return level, False
+        gap = steps[following].delay_days - (level.delay_days if level else 0)
+        return level, today + datetime.timedelta(days=max(gap, 1))
+
+    def _dunning_leave_cases(self, tasks, reason):
+        """Take the invoices of self out of the collection ``tasks``; a task left
+        without invoices goes to the Recalled stage."""
+        recalled = self.env.ref(
+            "dunning_escalation.project_task_stage_recalled", raise_if_not_found=False
+        )
+        for task in tasks.sudo():
+            leaving = task.dunning_move_ids & self
+            if not leaving:
+                continue
+            task.dunning_move_ids = [Command.unlink(move.id) for move in leaving]
+            task.message_post(
+                body=self.env._(
+                    "%(invoices)s taken back: %(why)s",
+                    invoices=", ".join(leaving.mapped("name")),
+                    why=reason,
+                ),
+                message_type="comment",
+                subtype_xmlid="mail.mt_note",
+            )
+            if not task.dunning_move_ids and recalled in task.project_id.type_ids:
+                task.stage_id = recalled
 
     def _dunning_block(self, until, reason, note=False):
         kind = {"dispute": "dispute", "promise": "promise"}.get(reason, "block")
@@ -1753,7 +2100,7 @@ class AccountMove(models.Model):
                 "dunning_block_note": note,
             }
         )
-        self._dunning_record(
+        return self._dunning_record(
             kind,
             self.env._(
                 "Blocked until %(date)s%(note)s",
@@ -1790,7 +2137,67 @@ class AccountMove(models.Model):
             )
             moves._dunning_expire_blocks(company, today)
             moves._dunning_record_payments(company, today)
+            moves._dunning_settle_cases(company)
+            # Charges put off on earlier days come before today's steps.
+            moves._dunning_retry_charges(company, today)
             moves._dunning_escalate_company(company, today)
+
+    @api.model
+    def _dunning_retry_charges(self, company, today):
+        """Take again the charges put off until today or earlier: the consumer's
+        waiting period over, an exchange or statutory rate added since. Whatever
+        level the invoice stands at now, with the agency included; an invoice
+        paid in the meantime is not charged, and a paused one waits for the end
+        of its pause."""
+        _ = self.env._
+        events = (
+            self.env["dunning.event"]
+            .sudo()
+            .search(
+                [
+                    ("company_id", "=", company.id),
+                    ("kind", "in", CHARGE_KINDS),
+                    ("state", "in", ("waiting", "failed")),
+                    ("retry_date", "<=", today),
+                    ("level_id", "!=", False),
+                ]
+            )
+        )
+        for (move, level), group in events.grouped(
+            lambda event: (event.move_id, event.level_id)
+        ).items():
+            if move.state != "posted" or move.payment_state not in (
+                "not_paid",
+                "partial",
+            ):
+                group.write(
+                    {
+                        "state": "cancelled",
+                        "retry_date": False,
+                        "reason": _(
+                            "%s; not charged: the invoice was settled first",
+                            group[0].reason,
+                        ),
+                    }
+                )
+            elif move.dunning_blocked_until and move.dunning_blocked_until > today:
+                group.write({"retry_date": move.dunning_blocked_until})
+            else:
+                move = move.with_context(dunning_date=today)
+                try:
+                    with self.env.cr.savepoint():
+                        move._dunning_charge(
+                            level, today, kinds=set(group.mapped("kind"))
+                        )
+                except Exception as error:  # recorded, retried by the next run
+                    _logger.exception("dunning: charges on %s failed", move.name)
+                    group.write(
+                        {
+                            "state": "failed",
+                            "retry_date": today + ONE_DAY,
+                            "reason": _("Charge failed, retried tomorrow: %s", error),
+                        }
+                    )
 
     @api.model
     def _dunning_expire_blocks(self, company, today):
@@ -1859,7 +2266,6 @@ class AccountMove(models.Model):
             if error:
                 reason = f"{reason}; {error}"
             move._dunning_auto_waive_interest()
-            move._dunning_settle_tasks()
             events.append(
                 {
                     "move_id": move.id,

@@ -1,5 +1,6 @@
 from odoo import fields, models
 from odoo.exceptions import UserError
+from odoo.tools import plaintext2html
 
 # How long a customer's word from the portal pauses dunning, in days.
 PORTAL_PAUSE_DAYS = {"pay": 3, "paid": 7, "dispute": 30}
@@ -20,7 +21,20 @@ class AccountMove(models.Model):
             and bool(self.dunning_policy_id)
             and not self.dunning_handed_off
             and not self._dunning_portal_paused_until()
+            and bool(self._dunning_portal_answers_left())
         )
+
+    def _dunning_portal_answers_left(self):
+        """The answers the customer has not given yet on self: each pauses dunning
+        once per invoice; a second pause of the same kind needs a person."""
+        self.ensure_one()
+        given = set(
+            self.env["dunning.event"]
+            .sudo()
+            .search([("move_id", "=", self.id), ("portal_answer", "!=", False)])
+            .mapped("portal_answer")
+        )
+        return [answer for answer in PORTAL_PAUSE_DAYS if answer not in given]
 
     def _dunning_portal_paused_until(self):
         """The date reminders resume for self, while dunning is paused."""
@@ -37,12 +51,24 @@ class AccountMove(models.Model):
         _ = self.env._
         today = self._dunning_today()
         note = (note or "").strip()
+        if answer not in PORTAL_PAUSE_DAYS:
+            raise UserError(_("This answer is not one the invoice page offers."))
         if not self._dunning_portal_can_answer():
             raise UserError(_("This invoice no longer needs an answer. Thank you."))
+        if answer not in self._dunning_portal_answers_left():
+            raise UserError(
+                _(
+                    "You gave this answer for this invoice before. To pause the "
+                    "reminders again, please contact us."
+                )
+            )
         if answer == "dispute" and not note:
             raise UserError(_("Tell us what is wrong with the invoice."))
         if answer == "paid":
-            paid_on = fields.Date.to_date(paid_on) if paid_on else None
+            try:
+                paid_on = fields.Date.to_date(paid_on) if paid_on else None
+            except ValueError:
+                paid_on = None
             if not paid_on or paid_on > today:
                 raise UserError(_("Give the date you paid, today or earlier."))
         until = fields.Date.add(today, days=PORTAL_PAUSE_DAYS[answer])
@@ -73,11 +99,14 @@ class AccountMove(models.Model):
                 why=note,
             )
             summary = _("Resolve the dispute on %s", self.name)
-        self._dunning_block(until, reason, _("From the customer portal: %s", said))
+        self._dunning_block(
+            until, reason, _("From the customer portal: %s", said)
+        ).portal_answer = answer
         self.activity_schedule(
             "mail.mail_activity_data_todo",
             summary=summary,
-            note=said,
+            # The customer's words are text, never markup.
+            note=plaintext2html(said),
             user_id=self._dunning_responsible_user().id,
             date_deadline=today,
         )
@@ -90,14 +119,33 @@ class AccountMove(models.Model):
         return until
 
     def _dunning_responsible_user(self):
-        """Who follows up on the customer's answers: the policy's user, else the
-        invoice's salesperson, else whoever created the invoice."""
+        """The person who follows up on self's dunning (activities of the job,
+        the customer's answers): the policy's responsible user, else the
+        invoice's salesperson, else the company's dunning responsible, else one
+        of its accounting administrators; never the job's technical user."""
         self.ensure_one()
+        company = self.company_id
+
+        def person(user):
+            return (
+                user
+                and user.active
+                and user._is_internal()
+                and not user._is_superuser()
+                and company in user.company_ids
+            )
+
         for user in (
             self.dunning_policy_id.user_id,
             self.invoice_user_id,
-            self.create_uid,
+            company.dunning_user_id,
         ):
-            if user and user._is_internal():
+            if person(user):
                 return user
-        return self.env.ref("base.user_admin")
+        admins = (
+            self.env.ref("account.group_account_manager")
+            .sudo()
+            .all_user_ids.filtered(person)
+            .sorted("id")
+        )
+        return admins[:1] or self.env.ref("base.user_admin")

@@ -1,6 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import pdf
+from odoo.tools import SQL, pdf
 
 EVENT_KINDS = [
     ("email", "Email"),
@@ -52,9 +52,22 @@ class DunningEvent(models.Model):
     )
     kind = fields.Selection(EVENT_KINDS, required=True)
     state = fields.Selection(
-        [("done", "Done"), ("failed", "Failed"), ("cancelled", "Cancelled")],
+        [
+            ("done", "Done"),
+            ("waiting", "Waiting"),
+            ("failed", "Failed"),
+            ("cancelled", "Cancelled"),
+        ],
         required=True,
         default="done",
+        help="Waiting: a charge the law puts off (the consumer's waiting period), "
+        "taken on its retry date. Failed: not done, for the reason given; a charge "
+        "is retried on its retry date, a message when the level is taken again. "
+        "Cancelled: refused for good, waived, or a handoff since recalled.",
+    )
+    retry_date = fields.Date(
+        readonly=True,
+        help="When the run takes a waiting or failed charge again.",
     )
     date = fields.Date(required=True, default=fields.Date.context_today)
     currency_id = fields.Many2one(related="move_id.currency_id")
@@ -78,6 +91,17 @@ class DunningEvent(models.Model):
     )
     attachment_id = fields.Many2one(
         "ir.attachment", string="Letter (PDF)", ondelete="set null"
+    )
+    portal_answer = fields.Selection(
+        [
+            ("pay", "Paying Now"),
+            ("paid", "Says Already Paid"),
+            ("dispute", "Disputes"),
+        ],
+        string="Customer's Answer",
+        readonly=True,
+        help="The answer the customer gave on the portal that paused dunning: "
+        "each kind pauses an invoice once.",
     )
     letter_registered = fields.Boolean(string="Registered Letter", readonly=True)
     letter_printed = fields.Boolean(string="Printed", readonly=True)
@@ -122,13 +146,15 @@ class DunningEvent(models.Model):
             ("open", "Charged, Open"),
             ("paid", "Charged, Paid"),
             ("waived", "Waived"),
+            ("waiting", "Not Charged Yet"),
             ("refused", "Not Charged"),
         ],
         string="Charge Outcome",
         compute="_compute_charge_outcome",
         store=True,
         help="What became of a fee or interest: still owed, paid, waived after it "
-        "was charged, or never charged (the law or the policy did not allow it).",
+        "was charged, put off (the law's waiting period, a rate to add), or never "
+        "charged (the law or the policy did not allow it).",
     )
     task_id = fields.Many2one(
         "project.task",
@@ -151,8 +177,10 @@ class DunningEvent(models.Model):
         "back in-house, or written off.",
     )
 
+    # A step cancelled since (a handoff recalled) may be taken again.
     _step_once = models.UniqueIndex(
-        f"(move_id, level_id, kind) WHERE kind IN {STEP_KINDS}",
+        f"(move_id, level_id, kind) WHERE kind IN {STEP_KINDS} "
+        "AND state != 'cancelled'",
         "This step was already taken for this invoice at this level.",
     )
 
@@ -177,6 +205,17 @@ class DunningEvent(models.Model):
                 ),
                 "later",
             )
+
+    def _read_group_select(self, aggregate_spec, query):
+        """The average days to pay counts the steps whose invoice was paid, not
+        the unpaid ones as paid on the day."""
+        if aggregate_spec == "days_to_pay:avg":
+            return SQL(
+                "AVG(%s) FILTER (WHERE %s IS NOT NULL)",
+                self._field_to_sql(self._table, "days_to_pay", query),
+                self._field_to_sql(self._table, "paid_date", query),
+            )
+        return super()._read_group_select(aggregate_spec, query)
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -243,11 +282,13 @@ class DunningEvent(models.Model):
             result.append(vals)
         return result
 
-    @api.depends("kind", "state", "fee_move_id.payment_state")
+    @api.depends("kind", "state", "retry_date", "fee_move_id.payment_state")
     def _compute_charge_outcome(self):
         for event in self:
             if event.kind not in ("fee", "interest"):
                 event.charge_outcome = False
+            elif event.state in ("waiting", "failed") and event.retry_date:
+                event.charge_outcome = "waiting"
             elif not event.fee_move_id:
                 event.charge_outcome = "refused"
             elif event.state == "cancelled":
@@ -259,6 +300,7 @@ class DunningEvent(models.Model):
 
     @api.depends(
         "kind",
+        "state",
         "move_id.payment_state",
         "move_id.dunning_handed_off",
         "task_id.stage_id",
@@ -272,6 +314,8 @@ class DunningEvent(models.Model):
             move = event.move_id
             if event.kind != "handoff":
                 event.agency_outcome = False
+            elif event.state == "cancelled":
+                event.agency_outcome = "recalled"
             elif move.payment_state in ("paid", "in_payment", "reversed"):
                 event.agency_outcome = "recovered"
             elif written_off and event.task_id.stage_id == written_off:

@@ -90,6 +90,30 @@ class DunningLevel(models.Model):
             else:
                 level.tone = "firm"
 
+    @api.depends("name", "policy_id.name")
+    @api.depends_context("dunning_level_with_policy")
+    def _compute_display_name(self):
+        """In the analysis (context ``dunning_level_with_policy``), a level is named
+        with its policy, so that the "Reminder" of two policies are two rows."""
+        with_policy = self.env.context.get("dunning_level_with_policy")
+        for level in self:
+            level.display_name = (
+                f"{level.policy_id.name} / {level.name}"
+                if with_policy and level.policy_id
+                else level.name
+            )
+
+    def _announcing_level(self):
+        """The level whose notice announces the charges of self: the nearest active
+        level before self on its ladder that sends a mail or a letter."""
+        self.ensure_one()
+        earlier = self.policy_id._ordered_levels().filtered(
+            lambda lvl: (lvl.sequence, lvl.delay_days)
+            < (self.sequence, self.delay_days)
+            and (lvl.mail_template_id or lvl.send_letter)
+        )
+        return earlier[-1:]
+
     def _charges(self):
         """Whether this level charges the customer anything."""
         self.ensure_one()

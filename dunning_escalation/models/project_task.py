@@ -1,5 +1,9 @@
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.exceptions import AccessError
+
+# Stages of a collection case that only accounting administrators move a case into
+# or out of, whatever the path (button, drag and drop, import).
+GUARDED_STAGES = ("project_task_stage_written_off",)
 
 
 class ProjectTask(models.Model):
@@ -13,16 +17,27 @@ class ProjectTask(models.Model):
         string="Handed-over Invoices",
         readonly=True,
         copy=False,
+        groups="account.group_account_invoice,account.group_account_readonly",
     )
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.su and any(vals.get("dunning_move_ids") for vals in vals_list):
+            raise AccessError(self._dunning_link_refusal())
+        return super().create(vals_list)
+
     def write(self, vals):
+        if "dunning_move_ids" in vals and not self.env.su:
+            raise AccessError(self._dunning_link_refusal())
         written_off = self.env.ref(
             "dunning_escalation.project_task_stage_written_off",
             raise_if_not_found=False,
         )
+        if "stage_id" in vals and not self.env.su:
+            self._dunning_check_stage_change(vals["stage_id"])
         newly_written_off = self.browse()
         if written_off and vals.get("stage_id") == written_off.id:
-            newly_written_off = self.filtered(
+            newly_written_off = self.sudo().filtered(
                 lambda task: task.dunning_move_ids and task.stage_id != written_off
             )
         result = super().write(vals)
@@ -36,6 +51,38 @@ class ProjectTask(models.Model):
                 ),
             )
         return result
+
+    def _dunning_link_refusal(self):
+        return self.env._(
+            "The invoices of a collection case are handed over by dunning (Hand Off "
+            "to Collection Agency) and taken back by a recall, not linked by hand."
+        )
+
+    def _dunning_check_stage_change(self, stage_id):
+        """Only accounting administrators write a collection case off, or take
+        it back out of Written Off."""
+        # Read as superuser: the invoices are hidden from users without accounting
+        # rights, who may still move tasks.
+        cases = self.sudo().filtered("dunning_move_ids")
+        guarded = {
+            stage.id
+            for xmlid in GUARDED_STAGES
+            if (
+                stage := self.env.ref(
+                    f"dunning_escalation.{xmlid}", raise_if_not_found=False
+                )
+            )
+        }
+        touching = cases and (
+            stage_id in guarded or any(task.stage_id.id in guarded for task in cases)
+        )
+        if touching and not self.env.user.has_group("account.group_account_manager"):
+            raise AccessError(
+                self.env._(
+                    "Only accounting administrators may write a collection case "
+                    "off or take it out of Written Off."
+                )
+            )
 
     def action_dunning_write_off(self):
         """Write the case off (the button asks for confirmation first)."""

@@ -11,6 +11,14 @@ class ResCompany(models.Model):
         help="The policy of every customer invoice whose customer has none of its own.",
     )
 
+    dunning_user_id = fields.Many2one(
+        "res.users",
+        string="Dunning Responsible",
+        domain="[('share', '=', False), ('company_ids', 'in', id)]",
+        help="Gets the dunning activities (phone calls, customers' answers) of "
+        "invoices whose policy names no responsible and whose salesperson cannot "
+        "take them; empty: an accounting administrator of the company.",
+    )
     dunning_fee_account_id = fields.Many2one(
         "account.account",
         string="Late Fee Account",
@@ -75,7 +83,9 @@ class ResCompany(models.Model):
         return {
             "name": _("Standard dunning"),
             "company_id": self.id,
-            "legal_profile": "eu_b2b",
+            # The law of each customer's country and kind; none for a customer
+            # no profile covers (outside the EU, say): fixed fees only.
+            "legal_profile": "by_customer",
             "thankyou_template_id": template("thankyou"),
             "level_ids": [
                 level(

@@ -1,3 +1,4 @@
+from . import test_dunning_access_roles
 from . import test_dunning_actions
 from . import test_dunning_analysis
 from . import test_dunning_channels
@@ -8,8 +9,11 @@ from . import test_dunning_demo
 from . import test_dunning_engine
 from . import test_dunning_handoff
 from . import test_dunning_letters
+from . import test_dunning_lifecycle
 from . import test_dunning_portal
+from . import test_dunning_queue
 from . import test_dunning_reliability
+from . import test_dunning_sequences
 from . import test_dunning_tour
 from . import test_dunning_translations
 from . import test_invoice_dunning_fields

@@ -71,14 +71,23 @@ class TestDunningActions(DunningCase):
             self.assertIn(invoice.name, str(task.description))
         self.assertTrue(all(invoices.mapped("dunning_handed_off")))
         self.assertEqual(len(self._events(invoices, "handoff")), 2)
-        # No more reminders once with the agency.
+        # No more reminders once with the agency, from the job or by hand.
         self._run("2026-03-30")
+        self.assertEqual(len(self._events(invoices, "email")), 2)
+        with (
+            freeze_time("2026-03-31"),
+            self.assertRaisesRegex(UserError, "with the collection agency"),
+        ):
+            invoices[0].action_dunning_escalate()
+        with self.assertRaisesRegex(UserError, "with the collection agency"):
+            invoices[0].action_dunning_send_again()
+        self.assertEqual(len(self._events(invoices, "handoff")), 2)
         self.assertEqual(len(self._events(invoices, "email")), 2)
 
     def test_dry_run_shows_the_decision_and_changes_nothing(self):
         late = self._invoice("2026-03-01")
         blocked = self._invoice("2026-03-01", partner=self.customer_2)
-        blocked.write(
+        blocked.sudo().write(
             {"dunning_blocked_until": D(2026, 4, 1), "dunning_block_reason": "dispute"}
         )
         not_due = self._invoice("2026-04-01")
@@ -159,7 +168,7 @@ class TestDunningTodayFilters(DunningCase):
         due = self._invoice("2026-03-10")
         later = self._invoice("2026-03-20")
         promised = self._invoice("2026-03-01", partner=self.customer_2)
-        promised.write(
+        promised.sudo().write(
             {"dunning_blocked_until": D(2026, 3, 14), "dunning_block_reason": "promise"}
         )
         view = self.env.ref("dunning_escalation.view_account_invoice_filter_dunning")

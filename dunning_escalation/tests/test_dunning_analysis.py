@@ -66,15 +66,24 @@ class TestDunningAnalysis(DunningCase):
                 "country_id": self.env.ref("base.nl").id,
             }
         )
+        abroad = self.env["res.partner"].create(
+            {
+                "name": "Acme Inc",
+                "email": "ap@acme.example",
+                "is_company": True,
+                "country_id": self.env.ref("base.us").id,
+            }
+        )
         paid = self._invoice("2026-01-31", 1000.0)
         waived = self._invoice("2026-01-31", 2000.0, partner=self.customer_2)
         private = self._invoice("2026-01-31", 500.0, partner=consumer)
+        no_law = self._invoice("2026-01-31", 800.0, partner=abroad)
         for day in ("2026-02-03", "2026-02-07", "2026-02-14"):
             self._run(day)
         self._register_payment(paid.dunning_fee_move_ids, payment_date="2026-02-20")
         with freeze_time("2026-02-21"):
             waived.dunning_fee_move_ids._dunning_waive("goodwill")
-        events = self._events(paid | waived | private).filtered(
+        events = self._events(paid | waived | private | no_law).filtered(
             lambda e: e.kind in ("fee", "interest")
         )
         self.assertEqual(
@@ -87,8 +96,12 @@ class TestDunningAnalysis(DunningCase):
                     # 2000: WIK 15% of 2500 max... 15% of 2000 = 300; 7.79 interest
                     (waived.id, "fee", "waived", 300.0),
                     (waived.id, "interest", "waived", 7.79),
-                    (private.id, "fee", "refused", 0.0),
-                    (private.id, "interest", "refused", 0.0),
+                    # The consumer's waiting period after the firm reminder.
+                    (private.id, "fee", "waiting", 0.0),
+                    (private.id, "interest", "waiting", 0.0),
+                    # No late-payment law of ours for a US business.
+                    (no_law.id, "fee", "refused", 0.0),
+                    (no_law.id, "interest", "refused", 0.0),
                 ]
             ),
         )
@@ -98,7 +111,10 @@ class TestDunningAnalysis(DunningCase):
             ["charge_outcome"],
             "amount:sum",
         )
-        self.assertEqual(totals, {"paid": 153.89, "waived": 307.79, "refused": 0.0})
+        self.assertEqual(
+            totals,
+            {"paid": 153.89, "waived": 307.79, "waiting": 0.0, "refused": 0.0},
+        )
 
     def test_agency_cases_and_their_outcome(self):
         customers = [self.customer, self.customer_2] + [
@@ -167,6 +183,52 @@ class TestDunningAnalysis(DunningCase):
             [("id", "in", emails.ids)], ["recovery"], ["__count"]
         )
         self.assertEqual([group["recovery"] for group in groups], ["07", "14"])
+
+    def test_days_to_pay_averages_paid_steps_only(self):
+        """Two reminders paid 8 and 4 days after them, one never paid: the
+        average is 6 days, not 4 (the unpaid step counted as 0)."""
+        paid = self._invoice("2026-02-01", 100.0)
+        unpaid = self._invoice("2026-02-01", 100.0, partner=self.customer_2)
+        self._run("2026-02-04")
+        self._run("2026-02-08")
+        self._register_payment(paid, payment_date="2026-02-12")
+        emails = self._events(paid | unpaid, "email")
+        self.assertEqual(len(emails), 4)
+        [[average]] = self.Event._read_group(
+            [("id", "in", emails.ids)], [], ["days_to_pay:avg"]
+        )
+        self.assertEqual(average, 6.0)
+        # Per group as the pivot reads it: the unpaid customer's cell is empty.
+        by_partner = dict(
+            self.Event._read_group(
+                [("id", "in", emails.ids)], ["partner_id"], ["days_to_pay:avg"]
+            )
+        )
+        self.assertEqual(by_partner[self.customer], 6.0)
+        self.assertFalse(by_partner[self.customer_2])
+
+    def test_levels_of_two_policies_told_apart(self):
+        other = self.policy.copy({"name": "Strict"})
+        self.customer_2.dunning_policy_id = other
+        self._invoice("2026-02-01", 100.0)
+        self._invoice("2026-02-01", 200.0, partner=self.customer_2)
+        self._run("2026-02-04")
+        analysis = self.Event.with_context(dunning_level_with_policy=True)
+        groups = analysis.formatted_read_group(
+            [("kind", "=", "email")], ["level_id"], ["__count"]
+        )
+        self.assertEqual(
+            sorted(group["level_id"][1] for group in groups),
+            ["Standard dunning / Reminder", "Strict / Reminder"],
+        )
+        # Elsewhere a level keeps its short name.
+        self.assertEqual(self.level_1.display_name, "Reminder")
+        for xmlid in (
+            "action_dunning_recovery_analysis",
+            "action_dunning_overdue_report",
+        ):
+            action = self.env.ref(f"dunning_escalation.{xmlid}")
+            self.assertIn("'dunning_level_with_policy': True", action.context)
 
     def test_amounts_add_up_in_the_company_currency(self):
         # 1 USD (the company's currency) = 2 EUR.

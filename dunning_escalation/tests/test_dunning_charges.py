@@ -1,9 +1,6 @@
-from decimal import Decimal
-
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 
-from ..tools import legal
 from .common import D
 from .common import DunningCase
 
@@ -247,19 +244,37 @@ class TestDunningCharges(DunningCase):
         self.assertEqual(invoice._dunning_legal_profile(), "nl_b2c")
         self._ladder(invoice, ["2026-02-03", "2026-02-07", "2026-02-14"])
         self.assertFalse(invoice.dunning_fee_move_ids)
-        refused = self._events(invoice, "fee")
-        self.assertEqual(refused.state, "cancelled")
+        # The notice that announced the costs is the firm reminder of 7 February,
+        # not the first reminder of the 3rd: 14 days from the day after it.
+        waiting = self._events(invoice, "fee") | self._events(invoice, "interest")
+        self.assertEqual(waiting.mapped("state"), ["waiting", "waiting"])
+        self.assertEqual(waiting.mapped("retry_date"), [D(2026, 2, 22)] * 2)
         self.assertIn(
-            "waiting period after the notice of 2026-02-03 runs until 2026-02-17",
-            refused.reason,
+            "notice Firm reminder of 2026-02-07 runs until 2026-02-21",
+            waiting[0].reason,
         )
-        fees = self._ladder(invoice, ["2026-03-02"])
+        self.assertFalse(self._ladder(invoice, ["2026-02-21"]))
+        fees = self._ladder(invoice, ["2026-02-22"])
         lines = {
             line.dunning_charge_type: line.price_unit for line in fees.invoice_line_ids
         }
-        # WIK 150; interest at the consumer rate (4% from 2026-01-01), 1 February to
-        # 2 March, 30 days: 3.29
-        self.assertEqual(lines, {"compensation": 150.0, "interest": 3.29})
+        # WIK 150; interest at the consumer rate (4% from 2026-01-01), 1 to 22
+        # February, 22 days: 1000 x 4% x 22 / 365 = 2.41
+        self.assertEqual(lines, {"compensation": 150.0, "interest": 2.41})
+        self.assertEqual(fees.invoice_date, D(2026, 2, 22))
+        self.assertEqual(waiting.mapped("state"), ["done", "done"])
+        self.assertFalse(any(waiting.mapped("retry_date")))
+        # The handoff level charges no second compensation, and interest only
+        # from 23 February to 2 March: 8 days, 1000 x 4% x 8 / 365 = 0.88
+        fees = self._ladder(invoice, ["2026-03-02"])
+        self.assertEqual(len(fees), 2)
+        self.assertEqual(
+            [
+                (line.dunning_charge_type, line.price_unit)
+                for line in fees[1].invoice_line_ids
+            ],
+            [("interest", 0.88)],
+        )
 
     def test_profile_by_customer(self):
         self.policy.legal_profile = "by_customer"
@@ -293,23 +308,29 @@ class TestDunningCharges(DunningCase):
         """Every level asks for compensation; over the whole ladder and repeated
         runs, one invoice is charged at most the legal amount of its profile."""
         self.policy.level_ids.write({"charge_compensation": True})
+        # (profile, business, amount in EUR, country, compensation in EUR), worked
+        # out by hand at 1 USD = 1 EUR = 0.5 GBP = 10 SEK:
         cases = [
-            ("nl_b2b", True, 2000000.0, "base.nl"),
-            ("nl_b2c", False, 2000000.0, "base.nl"),
-            ("be_b2c", False, 100000.0, "base.be"),
-            ("be_b2b", True, 100000.0, "base.be"),
-            ("de_b2b", True, 5000.0, "base.de"),
-            ("de_b2c", False, 5000.0, "base.de"),
-            ("eu_b2b", True, 5000.0, "base.fr"),
-            ("uk_b2b", True, 100000.0, "base.uk"),
-            ("se_b2b", True, 5000.0, "base.se"),
-            ("se_b2c", False, 5000.0, "base.se"),
+            # WIK on 2,000,000: 375 + 250 + 250 + 1,900 + 9,000 = 11,775, capped
+            # at 6,775.
+            ("nl_b2b", True, 2000000.0, "base.nl", 6775.0),
+            ("nl_b2c", False, 2000000.0, "base.nl", 6775.0),
+            # 65 + 5% of 99,500 = 5,040, capped at 2,000.
+            ("be_b2c", False, 100000.0, "base.be", 2000.0),
+            ("be_b2b", True, 100000.0, "base.be", 40.0),
+            ("de_b2b", True, 5000.0, "base.de", 40.0),
+            # No flat compensation for German consumers.
+            ("de_b2c", False, 5000.0, "base.de", 0.0),
+            ("eu_b2b", True, 5000.0, "base.fr", 40.0),
+            # GBP 50,000, 10,000 or more: GBP 100 = EUR 200.
+            ("uk_b2b", True, 100000.0, "base.uk", 200.0),
+            # SEK 450 from a business, SEK 180 from a consumer.
+            ("se_b2b", True, 5000.0, "base.se", 45.0),
+            ("se_b2c", False, 5000.0, "base.se", 18.0),
         ]
         self.setup_other_currency("SEK", rates=[("2020-01-01", 10.0)])
-        # EUR per unit of the law's currency, at 1 USD = 1 EUR = 0.5 GBP = 10 SEK.
-        eur_per = {"EUR": Decimal(1), "GBP": Decimal(2), "SEK": Decimal("0.1")}
         self.policy.legal_profile = "by_customer"
-        for profile, company, amount, country in cases:
+        for profile, company, amount, country, expected in cases:
             partner = self.env["res.partner"].create(
                 {
                     "name": f"Cap {profile}",
@@ -338,11 +359,138 @@ class TestDunningCharges(DunningCase):
             with self.subTest(profile=profile):
                 self.assertEqual(invoice._dunning_legal_profile(), profile)
                 self.assertLessEqual(len(lines), 1)
-                rate = eur_per[legal.PROFILE_CURRENCY[profile]]
-                in_law_currency = Decimal(str(amount)) / rate
-                self.assertEqual(
-                    Decimal(str(sum(lines.mapped("price_unit")))).quantize(
-                        Decimal("0.01")
-                    ),
-                    legal.compensation(profile, in_law_currency) * rate,
-                )
+                self.assertEqual(sum(lines.mapped("price_unit")), expected)
+
+
+@tagged("post_install", "-at_install")
+class TestDunningLawDefaults(DunningCase):
+    """The standard policy as every company gets it: the law of each customer's
+    country and kind, and nothing statutory where no law of ours applies."""
+
+    def _customer(self, name, country, business):
+        return self.env["res.partner"].create(
+            {
+                "name": name,
+                "email": f"{name.split()[0].lower()}@example.com",
+                "is_company": business,
+                "country_id": self.env.ref(country).id,
+            }
+        )
+
+    def _charge_events(self, invoice):
+        return self._events(invoice).filtered(lambda e: e.kind in ("fee", "interest"))
+
+    def test_standard_policy_picks_the_law_by_customer(self):
+        self.assertEqual(self.policy.legal_profile, "by_customer")
+        company = self.env["res.company"].create({"name": "Fresh Company"})
+        self.assertEqual(company.dunning_policy_id.legal_profile, "by_customer")
+
+    def test_no_law_applies_fixed_fees_only(self):
+        """A US business 40 days late: no EU compensation or interest, the
+        reason in the history, the level's fixed fee still charged."""
+        acme = self._customer("Acme Inc", "base.us", True)
+        self.level_handoff.fee_fixed = 25.0
+        invoice = self._invoice("2026-01-31", 1000.0, partner=acme)
+        self._run("2026-03-12")
+        self.assertTrue(invoice.dunning_handed_off)
+        fees = invoice.dunning_fee_move_ids
+        self.assertEqual(
+            [
+                (line.dunning_charge_type, line.price_unit)
+                for line in fees.invoice_line_ids
+            ],
+            [("fee", 25.0)],
+        )
+        events = {e.kind: e for e in self._charge_events(invoice)}
+        self.assertEqual(events["fee"].state, "done")
+        self.assertEqual(events["fee"].amount, 25.0)
+        self.assertEqual(events["interest"].state, "cancelled")
+        self.assertEqual(events["interest"].charge_outcome, "refused")
+        for event in events.values():
+            self.assertIn("No statutory compensation or interest", event.reason)
+            self.assertIn("United States, business", event.reason)
+        # Refused for good: a later run changes nothing.
+        self._run("2026-03-20")
+        self.assertEqual(invoice.dunning_fee_move_ids, fees)
+        self.assertEqual(events["interest"].state, "cancelled")
+
+    def test_consumer_never_sent_the_notice_is_not_charged(self):
+        """A Dutch consumer first seen 40 days late jumps over the final notice:
+        the costs it would have announced are never charged, not even later."""
+        jansen = self._customer("Jansen", "base.nl", False)
+        invoice = self._invoice("2026-01-31", 1000.0, partner=jansen)
+        self._run("2026-03-12")
+        self.assertTrue(invoice.dunning_handed_off)
+        self.assertFalse(invoice.dunning_fee_move_ids)
+        events = self._charge_events(invoice)
+        self.assertEqual(events.mapped("state"), ["cancelled", "cancelled"])
+        self.assertFalse(any(events.mapped("retry_date")))
+        self.assertIn(
+            "after the notice that announces them (Final notice), and it was never "
+            "sent",
+            events[0].reason,
+        )
+        self._run("2026-04-15")
+        self.assertFalse(invoice.dunning_fee_move_ids)
+
+    def test_consumer_charged_once_the_period_after_the_notice_ends(self):
+        """Charged at the last level: the waiting period after the final notice
+        of 14 February runs until 28 February; the agency level comes on 2 March."""
+        jansen = self._customer("Jansen", "base.nl", False)
+        eur = self.setup_other_currency("EUR", rates=[("2020-01-01", 1.0)])
+        invoice = self._invoice("2026-01-31", 1000.0, partner=jansen, currency=eur)
+        for day in ("2026-02-03", "2026-02-07", "2026-02-14", "2026-03-02"):
+            self._run(day)
+        fees = invoice.dunning_fee_move_ids
+        # WIK 150; 4% from 1 February to 2 March, 30 days: 3.29
+        self.assertEqual(
+            sorted(
+                (line.dunning_charge_type, line.price_unit)
+                for line in fees.invoice_line_ids
+            ),
+            [("compensation", 150.0), ("interest", 3.29)],
+        )
+
+    def test_consumer_charges_put_off_at_the_last_level_follow_the_case(self):
+        """The final notice went out late (20 February): at the agency level on
+        2 March the consumer's 14 days still run, so the charges wait; the job
+        books them on 7 March, the invoice being with the agency by then."""
+        jansen = self._customer("Jansen", "base.nl", False)
+        eur = self.setup_other_currency("EUR", rates=[("2020-01-01", 1.0)])
+        invoice = self._invoice("2026-01-31", 1000.0, partner=jansen, currency=eur)
+        for day in ("2026-02-03", "2026-02-07", "2026-02-20", "2026-03-02"):
+            self._run(day)
+        self.assertTrue(invoice.dunning_handed_off)
+        self.assertFalse(invoice.dunning_fee_move_ids)
+        events = self._charge_events(invoice)
+        self.assertEqual(events.mapped("state"), ["waiting", "waiting"])
+        self.assertEqual(events.mapped("retry_date"), [D(2026, 3, 7)] * 2)
+        self.assertEqual(events.level_id, self.level_handoff)
+        self._run("2026-03-06")
+        self.assertFalse(invoice.dunning_fee_move_ids)
+        self._run("2026-03-07")
+        fees = invoice.dunning_fee_move_ids
+        # WIK 150; 4% from 1 February to 7 March, 35 days: 3.84
+        self.assertEqual(
+            sorted(
+                (line.dunning_charge_type, line.price_unit)
+                for line in fees.invoice_line_ids
+            ),
+            [("compensation", 150.0), ("interest", 3.84)],
+        )
+        self.assertEqual(events.mapped("state"), ["done", "done"])
+
+    def test_consumer_who_pays_within_the_period_is_not_charged(self):
+        jansen = self._customer("Jansen", "base.nl", False)
+        eur = self.setup_other_currency("EUR", rates=[("2020-01-01", 1.0)])
+        invoice = self._invoice("2026-01-31", 1000.0, partner=jansen, currency=eur)
+        for day in ("2026-02-03", "2026-02-07", "2026-02-20", "2026-03-02"):
+            self._run(day)
+        self._register_payment(invoice, payment_date="2026-03-05", currency_id=eur.id)
+        self._run("2026-03-07")
+        self.assertFalse(invoice.dunning_fee_move_ids)
+        events = self._charge_events(invoice)
+        self.assertEqual(events.mapped("state"), ["cancelled", "cancelled"])
+        self.assertIn("the invoice was settled first", events[0].reason)
+        self._run("2026-03-08")
+        self.assertFalse(invoice.dunning_fee_move_ids)

@@ -111,3 +111,90 @@ class TestDunningMultiCompany(DunningCase):
         self.assertEqual(Event.search([]).move_id, invoice_b)
         with self.assertRaises(AccessError):
             self.policy.with_user(self.user_b).read(["name"])
+
+    def test_statutory_rates_are_edited_for_every_company_by_settings_admins(self):
+        """A rate is the law's, shared by every company: an accounting
+        administrator of company B reads it but cannot change it for company A;
+        a settings administrator can."""
+        rate = self.env["dunning.interest.rate"].search([], limit=1)
+        as_b = rate.with_user(self.user_b)
+        self.assertEqual(as_b.percent, rate.percent)
+        with self.assertRaises(AccessError):
+            as_b.percent = 50.0
+        with self.assertRaises(AccessError):
+            self.env["dunning.interest.rate"].with_user(self.user_b).create(
+                {"legal_profile": "nl_b2b", "date_from": "2030-01-01", "percent": 9.0}
+            )
+        system = new_test_user(
+            self.env,
+            login="dunning_rates_system",
+            groups="base.group_system,account.group_account_manager",
+        )
+        rate.with_user(system).percent = 10.5
+        self.assertEqual(rate.percent, 10.5)
+
+
+@tagged("post_install", "-at_install")
+class TestDunningCollectionsPrivacy(DunningCase):
+    """Collection cases name customers' debts: the Collections project is private
+    to the people invited, the case's responsible follows it, and the agency gets
+    the case file by mail, not access to the project."""
+
+    def test_collections_project_is_private_and_the_agency_only_mailed(self):
+        agency = self.env["res.partner"].create(
+            {"name": "Incasso Noord", "email": "dossiers@incasso.example"}
+        )
+        responsible = new_test_user(
+            self.env, login="dunning_case_owner", groups="account.group_account_invoice"
+        )
+        self.policy.write(
+            {
+                "agency_partner_id": agency.id,
+                "handoff_mail_agency": True,
+                "user_id": responsible.id,
+            }
+        )
+        project = self.env.ref("dunning_escalation.project_collections").sudo()
+        self.assertEqual(project.privacy_visibility, "followers")
+        invoice = self._invoice("2026-02-01", 400.0)
+        other = self._invoice("2026-02-01", 50.0, partner=self.customer_2)
+        self._run("2026-03-03")
+        tasks = (
+            self.env["project.task"]
+            .sudo()
+            .search([("dunning_move_ids", "in", (invoice | other).ids)])
+        )
+        self.assertEqual(len(tasks), 2)
+        # The responsible opens the cases they follow.
+        self.assertEqual(
+            self.env["project.task"]
+            .with_user(responsible)
+            .search([("id", "in", tasks.ids)]),
+            tasks,
+        )
+        for task in tasks:
+            self.assertIn(responsible.partner_id, task.message_partner_ids)
+            self.assertNotIn(agency, task.message_partner_ids)
+            mailed = task.message_ids.filtered(lambda m: agency in m.partner_ids)
+            self.assertEqual(len(mailed), 1)
+            self.assertTrue(mailed.attachment_ids)
+        self.assertNotIn(agency, project.message_partner_ids)
+        # An employee who is not invited does not see the cases.
+        employee = new_test_user(
+            self.env, login="dunning_case_employee", groups="project.group_project_user"
+        )
+        self.assertFalse(
+            self.env["project.task"]
+            .with_user(employee)
+            .search([("id", "in", tasks.ids)])
+        )
+        # The agency as a portal user of its own sees nothing either.
+        portal = new_test_user(
+            self.env,
+            login="dunning_agency_portal",
+            groups="base.group_portal",
+            partner_id=agency.id,
+        )
+        self.assertFalse(
+            self.env["project.task"].with_user(portal).search([("id", "in", tasks.ids)])
+        )

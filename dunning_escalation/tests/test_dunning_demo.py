@@ -97,7 +97,8 @@ class TestDunningDemo(AccountTestInvoicingCommon):
                 "ashworth_final": "Final notice",
                 "thistle_broken": "Final notice",
                 "vandenberghe_agency": "Collection agency",
-                "hofmann_recalled": "Collection agency",
+                # Recalled: back at the last level before the agency.
+                "hofmann_recalled": "Final notice",
                 "bennett_written_off": "Collection agency",
             },
         )
@@ -134,7 +135,9 @@ class TestDunningDemo(AccountTestInvoicingCommon):
         )
         self.assertEqual(len(self._events("dispute")), 1)
         self.assertEqual(len(self._events("promise")), 4)
-        self.assertEqual(len(self._events("block")), 1)
+        # Ashworth's, and Hofmann's pause after the recall (since replaced by
+        # the promise to pay).
+        self.assertEqual(len(self._events("block")), 2)
 
     def test_paid_after_a_reminder(self):
         paid = self._events("paid")
@@ -191,7 +194,13 @@ class TestDunningDemo(AccountTestInvoicingCommon):
                 # Waived as goodwill with a credit note.
                 "nordvik_promise": [("cancelled", 450.0, "reversed")],
                 # A Dutch consumer: not before the 14-day term has run.
-                "deboer_firm": [("cancelled", 0.0, False)],
+                "deboer_firm": [("waiting", 0.0, False)],
+                # A British consumer: no late-payment law of ours, nothing
+                # statutory (at the final notice and at the agency).
+                "bennett_written_off": [
+                    ("cancelled", 0.0, False),
+                    ("cancelled", 0.0, False),
+                ],
             },
         )
         refused = fees.filtered(lambda e: e.move_id == self.moves["deboer_firm"])
@@ -217,34 +226,38 @@ class TestDunningDemo(AccountTestInvoicingCommon):
                 "thistle_broken": [(D(2026, 11, 11), "done")],
                 "ashworth_final": [(D(2026, 11, 18), "done")],
                 "becker_final": [(D(2026, 11, 20), "done")],
+                # No late-payment law of ours for a British consumer.
+                "bennett_written_off": [
+                    (D(2026, 9, 24), "cancelled"),
+                    (D(2026, 10, 10), "cancelled"),
+                ],
             },
         )
         # UK: base rate 3.75 of 30 June + 8, fixed for the life of the debt.
         # 4,800.00 x 11.75% x 14 / 365 and 2,150.00 x 11.75% x 15 / 365.
         self.assertEqual(
             self._by_key(
-                interest.filtered(lambda e: e.move_id.currency_id.name == "GBP"),
+                interest.filtered(
+                    lambda e: e.move_id.currency_id.name == "GBP" and e.state == "done"
+                ),
                 lambda e: e.amount,
             ),
             {"ashworth_final": [21.63], "thistle_broken": [10.38]},
         )
 
     def test_agency_cases(self):
-        tasks = self.env["project.task"].search(
-            [("dunning_move_ids", "in", self.invoices.ids)]
-        )
+        tasks = self._events("handoff", state=None).task_id
         self.assertEqual(
+            {task.name: task.stage_id.name for task in tasks},
             {
-                task.dunning_move_ids.partner_id.name: task.stage_id.name
-                for task in tasks
-            },
-            {
-                "Vandenberghe Bouw NV": "With Agency",
-                "Hofmann Maschinenbau GmbH": "To Hand Over",
-                "Oliver Bennett": "Written Off",
-                "Karin Lindqvist": "Settled",
+                "Collection: Vandenberghe Bouw NV": "With Agency",
+                # Its one invoice recalled: the case is closed as Recalled.
+                "Collection: Hofmann Maschinenbau GmbH": "Recalled",
+                "Collection: Oliver Bennett": "Written Off",
+                "Collection: Karin Lindqvist": "Settled",
             },
         )
+        self.assertFalse(tasks.filtered(lambda t: "Hofmann" in t.name).dunning_move_ids)
         self.assertEqual(
             set(tasks.project_id.ids),
             {self.env.ref("dunning_escalation.project_collections").id},
@@ -255,7 +268,7 @@ class TestDunningDemo(AccountTestInvoicingCommon):
         )
         self.assertEqual(len(case_files), 4)
         self.assertEqual(
-            self._by_key(self._events("handoff"), lambda e: e.date),
+            self._by_key(self._events("handoff", state=None), lambda e: e.date),
             {
                 "vandenberghe_agency": [D(2026, 9, 20)],
                 "hofmann_recalled": [D(2026, 10, 20)],
@@ -270,6 +283,9 @@ class TestDunningDemo(AccountTestInvoicingCommon):
             | self.moves["lindqvist_recovered"],
         )
         self.assertEqual(len(self._events("recall")), 1)
+        self.assertEqual(
+            self._events("handoff", state="cancelled").agency_outcome, "recalled"
+        )
         self.assertEqual(len(self._events("write_off")), 1)
 
     def test_channels(self):

@@ -220,7 +220,7 @@ class TestDunningExactlyOnce(DunningCase):
         level), the unique step record keeps the mail from going out twice."""
         invoice = self._invoice("2026-03-10")
         self._run("2026-03-13")
-        invoice.write({"dunning_level_id": False, "dunning_last_date": False})
+        invoice.sudo().write({"dunning_level_id": False, "dunning_last_date": False})
         self._run("2026-03-13")
         self.assertEqual(len(self._events(invoice, "email")), 1)
         self.assertEqual(invoice.dunning_level_id, self.level_1)

@@ -51,6 +51,7 @@ class TestDunningRerun(DunningCase):
             }
         )
         self.policy.user_id = self.env.user
+        self.policy.legal_profile = "eu_b2b"
         firm = self._invoice("2026-03-10", 200.0)  # 7 days: firm reminder
         handed = self._invoice("2026-02-05", 300.0, partner=self.customer_2)  # 40
         invoices = firm | handed
@@ -255,22 +256,6 @@ class TestDunningConcurrentWorkers(TransactionCase):
             moves.with_context(force_delete=True).unlink()
             env["res.partner"].browse(partner_ids).exists().unlink()
 
-    def test_one_worker_at_a_time_runs_the_job(self):
-        """The scheduler locks the job's row: while one server runs the dunning
-        job, another one cannot take it."""
-        cron = self.env.ref("dunning_escalation.ir_cron_dunning_run")
-        IrCron = type(self.env["ir.cron"])
-        first, second = self._connect(), self._connect()
-        job = IrCron._acquire_one_job(first, cron.id, include_not_ready=True)
-        self.assertEqual(job["id"], cron.id)
-        self.assertIsNone(
-            IrCron._acquire_one_job(second, cron.id, include_not_ready=True)
-        )
-        first.rollback()  # the first worker is done
-        second.rollback()
-        job = IrCron._acquire_one_job(second, cron.id, include_not_ready=True)
-        self.assertEqual(job["id"], cron.id)
-
     def test_invoices_locked_elsewhere_are_left_for_the_next_run(self):
         """Another transaction (a second server, a user) holds the invoice of one
         customer: the run reminds the three others, in batches of two with their
@@ -404,20 +389,23 @@ class TestDunningMailServerDown(DunningCase, SmtpCase):
         self.assertEqual(len(invoices.activity_ids), 3, "no second call")
 
     def test_level_taken_again_refuses_its_charge_once(self):
-        """A late fee refused at a level (no exchange rate for the invoice's
-        currency) is not refused a second time when the level's mail came back
-        and the level is taken again."""
+        """A late fee put off at a level (no exchange rate for the invoice's
+        currency) keeps its one step when the level's mail came back and the
+        level is taken again: the same failed step, retried the next day."""
         chf = self.setup_other_currency("CHF", rates=[])
         self.level_1.fee_fixed = 10.0
         invoice = self._invoice("2026-03-10", 500.0, currency=chf)
         self._run("2026-03-13")
         refused = self._events(invoice, "fee")
-        self.assertEqual(refused.state, "cancelled")
+        self.assertEqual(refused.state, "failed")
         self._process_queue(server_down=True)
         self.assertFalse(invoice.dunning_level_id)
         self._run("2026-03-14")
         self.assertEqual(invoice.dunning_level_id, self.level_1)
         self.assertEqual(self._events(invoice, "fee"), refused)
+        self.assertRecordValues(
+            refused, [{"state": "failed", "retry_date": D(2026, 3, 15)}]
+        )
         self.assertFalse(invoice.dunning_fee_move_ids)
         self.assertEqual(len(self._process_queue()), 1)
 
@@ -507,8 +495,9 @@ class TestDunningBadInput(DunningCase):
 
     def test_currency_without_rate_charges_no_fixed_amount(self):
         """An invoice in a currency without any exchange rate: Odoo would convert
-        at 1, so the fixed fee and the compensation are refused with the reason;
-        the percentage fee, in the invoice's own currency, is charged."""
+        at 1, so the fees of the level are put off whole (the fixed fee and the
+        compensation need the rate; the percentage fee waits with them) and the
+        step fails with the reason, to be taken again once a rate exists."""
         chf = self.setup_other_currency("CHF", rates=[])
         self.setup_other_currency("EUR", rates=[("2020-01-01", 1.0)])
         self.policy.legal_profile = "eu_b2b"
@@ -519,22 +508,29 @@ class TestDunningBadInput(DunningCase):
         local = self._invoice("2026-03-10", 500.0, partner=self.customer_2)
         self._run("2026-03-13")
         self.assertEqual((swiss | local).dunning_level_id, self.level_1)
-        self.assertRecordValues(
-            swiss.dunning_fee_move_ids,
-            [{"currency_id": chf.id, "amount_total": 10.0, "state": "posted"}],
-        )
+        self.assertFalse(swiss.dunning_fee_move_ids)
         fee = self._events(swiss, "fee")
-        self.assertEqual(fee.amount, 10.0)
-        self.assertIn(
-            "Late fee not charged: CHF has no exchange rate (add one to charge "
-            "fixed amounts)",
-            fee.reason,
+        self.assertRecordValues(
+            fee, [{"state": "failed", "amount": 0.0, "retry_date": D(2026, 3, 14)}]
         )
-        self.assertIn("Recovery compensation not charged: CHF has no", fee.reason)
+        self.assertIn(
+            "CHF has no exchange rate; add one and the next run charges", fee.reason
+        )
         # In the company's currency: fixed fee, 2% and EUR 40 compensation.
         self.assertEqual(
             sorted(local.dunning_fee_move_ids.invoice_line_ids.mapped("price_unit")),
             [10.0, 10.0, 40.0],
+        )
+        # 1 USD = 2 CHF from the next day: USD 10 = CHF 20, 2% of 500 = CHF 10,
+        # EUR 40 = USD 40 = CHF 80.
+        self.env["res.currency.rate"].create(
+            {"currency_id": chf.id, "name": "2026-03-14", "rate": 2.0}
+        )
+        self._run("2026-03-14")
+        self.assertEqual(fee.state, "done")
+        self.assertEqual(
+            sorted(swiss.dunning_fee_move_ids.invoice_line_ids.mapped("price_unit")),
+            [10.0, 20.0, 80.0],
         )
 
     def test_archived_customer_fails_its_mail_and_keeps_its_level(self):

@@ -41,22 +41,46 @@ def warranted_index(steps, due, today, grace_days=0):
     return found
 
 
-def next_index(steps, current_key):
-    """Index of the step after ``current_key`` (None: the first step), or None."""
+def position(steps, current_key, current_delay=None):
+    """Index of the step an invoice at ``current_key`` stands at, or None before
+    the first one.
+
+    A key that is no longer on the ladder (its level was switched off, or the
+    customer moved to another policy) stands at the last step whose delay is not
+    beyond ``current_delay``, the delay of the level it reached: an invoice never
+    goes back down the ladder, and never again takes a step it is already past.
+    """
     if current_key is None:
-        return 0 if steps else None
+        return None
     for index, step in enumerate(steps):
         if step.key == current_key:
-            return index + 1 if index + 1 < len(steps) else None
-    return 0 if steps else None
+            return index
+    if current_delay is None:
+        return None
+    found = None
+    for index, step in enumerate(steps):
+        if step.delay_days > current_delay:
+            break
+        found = index
+    return found
 
 
-def next_date(steps, current_key, due, grace_days=0, blocked_until=None):
+def next_index(steps, current_key, current_delay=None):
+    """Index of the step after ``current_key`` (None: the first step), or None at
+    the top. See ``position`` for a key that is no longer on the ladder."""
+    at = position(steps, current_key, current_delay)
+    index = 0 if at is None else at + 1
+    return index if index < len(steps) else None
+
+
+def next_date(
+    steps, current_key, due, grace_days=0, blocked_until=None, current_delay=None
+):
     """Date of the step after ``current_key``, pushed to ``blocked_until`` if later.
 
     Returns None when the ladder has no step left.
     """
-    index = next_index(steps, current_key)
+    index = next_index(steps, current_key, current_delay)
     if index is None:
         return None
     date = step_date(due, steps[index].delay_days, grace_days)

@@ -346,6 +346,10 @@ def _belgian_working_days_after(day, count):
 
 CHANNELS = ("email", "letter")
 
+# Profiles under which a consumer may be charged costs only once a notice announced
+# them and its waiting period ran out (see earliest_next_step).
+NOTICE_BEFORE_COSTS = frozenset({"be_b2c", "nl_b2c"})
+
 
 def earliest_next_step(profile, sent, channel):
     """The first date on which the next step (charging costs, a further notice) may

@@ -1,4 +1,5 @@
 from odoo import fields, models
+from odoo.exceptions import UserError
 
 
 class DunningRunWizard(models.TransientModel):
@@ -50,8 +51,23 @@ class DunningRunWizard(models.TransientModel):
         return self._action_open()
 
     def action_run(self):
-        """Take the steps the preview shows."""
+        """Take the steps the preview shows: dated today or earlier, never later
+        (a later date only previews: what would be booked and sent then)."""
         self.ensure_one()
+        today = fields.Date.context_today(self)
+        if self.date > today:
+            raise UserError(
+                self.env._(
+                    "A run is dated today (%(today)s) or earlier; %(date)s is only "
+                    "for a preview of what the job would do then.",
+                    today=today,
+                    date=self.date,
+                )
+            )
+        self.env["account.move"]._dunning_check_group(
+            "account.group_account_invoice",
+            self.env._("Only invoicing users may run dunning."),
+        )
         moves = self._moves().with_context(dunning_date=self.date)
         decisions = moves._dunning_decide(self.date)
         moves._dunning_execute(decisions, self.date)

@@ -91,6 +91,37 @@ class TestNextDate(unittest.TestCase):
         )
 
 
+class TestLevelOffTheLadder(unittest.TestCase):
+    """An invoice whose level was switched off, or whose customer moved to another
+    policy, stands where its level's delay puts it: never lower."""
+
+    def test_switched_off_level_keeps_its_place(self):
+        # At "l3" (14 days), then l3 is switched off: the next step is the agency.
+        without_l3 = [step for step in STEPS if step.key != "l3"]
+        self.assertEqual(ladder.position(without_l3, "l3", 14), 2)
+        self.assertEqual(ladder.next_index(without_l3, "l3", 14), 3)
+        self.assertEqual(
+            ladder.next_date(without_l3, "l3", DUE, current_delay=14), D(2026, 4, 9)
+        )
+
+    def test_other_policy_by_delay(self):
+        other = [Step("a", 5), Step("b", 10), Step("c", 20), Step("d", 45)]
+        # Reached 14 days under the old ladder: past "b" (10), before "c" (20).
+        self.assertEqual(ladder.position(other, "l3", 14), 1)
+        self.assertEqual(
+            ladder.next_date(other, "l3", DUE, current_delay=14), D(2026, 3, 30)
+        )
+        # Reached 3 days: before the first step of the new ladder.
+        self.assertIsNone(ladder.position(other, "l1", 3))
+        self.assertEqual(ladder.next_index(other, "l1", 3), 0)
+        # Past the top of the new ladder: no step left.
+        self.assertIsNone(ladder.next_index(other, "agency", 60))
+
+    def test_unknown_key_without_delay_starts_at_the_bottom(self):
+        self.assertIsNone(ladder.position(STEPS, "gone"))
+        self.assertEqual(ladder.next_index(STEPS, "gone"), 0)
+
+
 class TestStandalone(unittest.TestCase):
     def test_loads_without_odoo(self):
         """The module must load in a bare interpreter where importing odoo fails."""
