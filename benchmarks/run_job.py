@@ -8,8 +8,8 @@
 ours: the nightly dunning job as the scheduler runs it (``_cron_dunning_run`` with
 the cron in the context, so that it locks and commits per batch of customers), on
 --date. Its methods are timed from the outside, by wrappers set on the registry's
-classes in this process only: decision (``_dunning_decide``), statement (the
-invoices each mail lists, ``_dunning_statements_for``), render (the mail
+classes in this process only: decision (``dunning.run._decide``), statement (the
+invoices each mail lists, ``dunning.channel._statements_for``), render (the mail
 template, ``mail.template._generate_template``), queue (the chatter messages,
 their queued mails and notifications: ``_dunning_queue_mails`` for the reminders,
 ``message_post`` for anything else), fees (``_dunning_charge``); what remains
@@ -65,8 +65,9 @@ def queued_mails(env):
 
 def run_ours(env, meter, date, fees):
     Move = env.registry["account.move"]
-    meter.wrap(Move, "_dunning_decide", "decision")
-    meter.wrap(Move, "_dunning_statements_for", "statement")
+    meter.wrap(env.registry["dunning.run"], "_decide", "decision")
+    for channel in env["dunning.channel"]._channels():
+        meter.wrap(type(channel), "_statements_for", "statement")
     meter.wrap(env.registry["mail.template"], "_generate_template", "render")
     meter.wrap(Move, "_dunning_queue_mails", "queue")
     meter.wrap(Move, "message_post", "queue")

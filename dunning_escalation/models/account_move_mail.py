@@ -11,6 +11,21 @@ creates of messages, mails and notifications, the followers added. What depends
 on one message (its recipients, the layout in the recipient's language, the mail
 references) still goes through the mail module's own hooks, so that what other
 modules add to them applies to reminders too.
+
+This is the one place of the addon that leans on the mail module's private API;
+``tests/test_dunning_queue.py`` compares what it makes with ``message_post`` field
+by field. After an Odoo upgrade, check these methods of ``mail.thread`` (and its
+``mail``, ``portal`` and ``sms`` overrides) for a changed signature or meaning:
+``_message_create``, ``_message_post_after_hook``, ``_message_subscribe``,
+``_message_compute_real_author``, ``_mail_get_companies``,
+``_mail_get_alias_domains``, ``_mail_get_partners``, ``_fallback_lang``,
+``_notify_get_reply_to_batch``, ``_notify_get_recipients``,
+``_notify_get_classified_recipients_iterator``,
+``_notify_thread_with_out_of_office``, ``_notify_thread_by_inbox``,
+``_notify_thread_by_web_push``, ``_notify_by_email_get_base_mail_values``,
+``_notify_by_email_get_base_notification_values``,
+``_notify_by_email_get_final_mail_values``, ``_notify_by_email_render_layout``;
+and ``res.users._get_signup_invitation_scope``.
 """
 
 from collections import defaultdict

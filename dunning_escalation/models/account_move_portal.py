@@ -117,35 +117,3 @@ class AccountMove(models.Model):
             subtype_xmlid="mail.mt_note",
         )
         return until
-
-    def _dunning_responsible_user(self):
-        """The person who follows up on self's dunning (activities of the job,
-        the customer's answers): the policy's responsible user, else the
-        invoice's salesperson, else the company's dunning responsible, else one
-        of its accounting administrators; never the job's technical user."""
-        self.ensure_one()
-        company = self.company_id
-
-        def person(user):
-            return (
-                user
-                and user.active
-                and user._is_internal()
-                and not user._is_superuser()
-                and company in user.company_ids
-            )
-
-        for user in (
-            self.dunning_policy_id.user_id,
-            self.invoice_user_id,
-            company.dunning_user_id,
-        ):
-            if person(user):
-                return user
-        admins = (
-            self.env.ref("account.group_account_manager")
-            .sudo()
-            .all_user_ids.filtered(person)
-            .sorted("id")
-        )
-        return admins[:1] or self.env.ref("base.user_admin")

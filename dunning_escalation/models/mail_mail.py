@@ -25,7 +25,7 @@ class MailMail(models.Model):
                     type=failure_type,
                     reason=why,
                 )
-                self.env["account.move"].sudo()._dunning_mail_failed(events, reason)
+                self.env["dunning.channel.mail"].sudo()._delivery_failed(events, reason)
         return super()._postprocess_sent_message(
             success_pids,
             success_emails,

@@ -1,8 +1,7 @@
 import logging
 
-import phonenumbers
-
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 
 from .dunning_policy import LEGAL_PROFILES
 
@@ -196,30 +195,25 @@ class ResPartner(models.Model):
 
     def _dunning_sms_number(self):
         """(number in E.164, False) for the SMS reminders of self: its mobile, else
-        its phone, read in its country (else its company's); (False, reason) when
-        there is no valid number."""
+        its phone, read in its country (else its company's) by phone_validation;
+        (False, reason) when there is no number it can use."""
         self.ensure_one()
         _ = self.env._
         raw = self.mobile or self.phone if "mobile" in self._fields else self.phone
         if not raw:
             return False, _("%s has no mobile or phone number", self.display_name)
-        country = self.country_id or self.env.company.country_id
         try:
-            parsed = phonenumbers.parse(raw, country.code or None)
-        except phonenumbers.NumberParseException as error:
+            number = self._phone_format(
+                number=raw,
+                country=self.country_id or self.env.company.country_id,
+                force_format="E164",
+                raise_exception=True,
+            )
+        except UserError as error:
             return False, _(
-                "The number %(number)s of %(partner)s cannot be read: %(error)s",
+                "The number %(number)s of %(partner)s cannot take an SMS: %(error)s",
                 number=raw,
                 partner=self.display_name,
-                error=error,
+                error=error.args[0],
             )
-        if not phonenumbers.is_valid_number(parsed):
-            return False, _(
-                "The number %(number)s of %(partner)s is not a valid number%(where)s",
-                number=raw,
-                partner=self.display_name,
-                where=_(" in %s", country.name) if country else "",
-            )
-        return phonenumbers.format_number(
-            parsed, phonenumbers.PhoneNumberFormat.E164
-        ), False
+        return number, False

@@ -80,7 +80,8 @@ class TestDunningChannels(DunningCase, MockSMS):
         bad = self._events(first, "sms")
         self.assertEqual(bad.state, "failed")
         self.assertIn(
-            "12345 of Bakkerij De Vries is not a valid number in Netherlands",
+            "The number 12345 of Bakkerij De Vries cannot take an SMS: Invalid "
+            "number 12345: probably incorrect prefix.",
             bad.reason,
         )
         missing = self._events(second, "sms")

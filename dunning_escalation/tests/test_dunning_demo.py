@@ -4,8 +4,9 @@ from odoo.tests import tagged
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
-from ..models.dunning_demo import CUSTOMERS
-from ..models.dunning_demo import INVOICES
+from ..demo import dunning_demo
+from ..demo.dunning_demo import CUSTOMERS
+from ..demo.dunning_demo import INVOICES
 from .common import D
 
 
@@ -18,7 +19,7 @@ class TestDunningDemo(AccountTestInvoicingCommon):
     def setUpClass(cls):
         super().setUpClass()
         with freeze_time("2026-11-24"):
-            cls.moves = cls.env["dunning.demo"]._dunning_demo_populate()
+            cls.moves = dunning_demo.populate(cls.env)
         cls.invoices = cls.env["account.move"].union(*cls.moves.values())
         cls.policy = cls.invoices.dunning_policy_id
         cls.Event = cls.env["dunning.event"]

@@ -248,7 +248,7 @@ class TestDunningSkips(DunningCase):
         small = self._invoice("2026-03-10", 60.0)
         self._run("2026-03-13")
         self.assertFalse(small.dunning_level_id)
-        decision = small._dunning_decide(D(2026, 3, 13))[0]
+        decision = self.env["dunning.run"]._decide(small, D(2026, 3, 13))[0]
         self.assertEqual(decision.code, "below_min")
         # A second overdue invoice brings the customer's total over the minimum.
         second = self._invoice("2026-03-09", 50.0)
@@ -264,7 +264,9 @@ class TestDunningSkips(DunningCase):
         self.assertFalse((excluded | no_followup).dunning_level_id)
         codes = {
             d.move: d.code
-            for d in (excluded | no_followup)._dunning_decide(D(2026, 3, 13))
+            for d in self.env["dunning.run"]._decide(
+                excluded | no_followup, D(2026, 3, 13)
+            )
         }
         self.assertEqual(codes, {excluded: "excluded", no_followup: "no_followup"})
 

@@ -21,7 +21,7 @@ from odoo.modules import module as odoo_module
 from odoo.tests import TransactionCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
-from ..models import account_move as account_move_module
+from ..models import dunning_run as dunning_run_module
 from .common import D
 from .common import DunningCase
 from .common import SmtpCase
@@ -104,16 +104,17 @@ class TestDunningCrash(DunningCase):
         )
 
     def _post_mail_failing_for(self, partner, error):
-        """_dunning_prepare_mail that raises ``error`` for the customer
+        """The mail channel's _prepare_mail, raising ``error`` for the customer
         ``partner``."""
-        post_mail = type(self.Move)._dunning_prepare_mail
+        Channel = type(self.env["dunning.channel.mail"])
+        post_mail = Channel._prepare_mail
 
-        def post_mail_or_fail(move, *args, **kwargs):
+        def post_mail_or_fail(channel, move, *args, **kwargs):
             if move.commercial_partner_id == partner:
                 raise error
-            return post_mail(move, *args, **kwargs)
+            return post_mail(channel, move, *args, **kwargs)
 
-        return patch.object(type(self.Move), "_dunning_prepare_mail", post_mail_or_fail)
+        return patch.object(Channel, "_prepare_mail", post_mail_or_fail)
 
     def _assert_reminded_once(self, invoices):
         for invoice in invoices:
@@ -174,7 +175,7 @@ class TestDunningCrash(DunningCase):
             return float("inf")
 
         with (
-            patch.object(account_move_module, "PARTNER_BATCH", 2),
+            patch.object(dunning_run_module, "PARTNER_BATCH", 2),
             patch.object(odoo_module, "current_test", False),
             patch.object(
                 type(self.env["ir.cron"]), "_commit_progress", commit_progress
@@ -284,12 +285,14 @@ class TestDunningConcurrentWorkers(TransactionCase):
 
         def run():
             with (
-                patch.object(account_move_module, "PARTNER_BATCH", 2),
+                patch.object(dunning_run_module, "PARTNER_BATCH", 2),
                 patch.object(odoo_module, "current_test", False),
                 patch.object(type(env["ir.cron"]), "_commit_progress", commit_progress),
                 freeze_time("2026-03-13"),
             ):
-                Move._dunning_escalate_company(company, D(2026, 3, 13))
+                env["dunning.run"].with_company(company).with_context(
+                    cron_id=cron.id, allowed_company_ids=company.ids
+                )._escalate_company(company, D(2026, 3, 13))
             env.invalidate_all()
 
         def emails(invoices):
@@ -698,15 +701,8 @@ class TestDunningCompanies(DunningCase):
         invoices_b = due_b | blocked_b | paid_b
         events_b = self._events(invoices_b)
         day = D(2026, 3, 13)
-        Move = (
-            self.Move.sudo()
-            .with_company(self.company_a)
-            .with_context(allowed_company_ids=self.company_a.ids, dunning_date=day)
-        )
         with freeze_time(day):
-            Move._dunning_expire_blocks(self.company_a, day)
-            Move._dunning_record_payments(self.company_a, day)
-            Move._dunning_escalate_company(self.company_a, day)
+            self.env["dunning.run"]._run_company(self.company_a, day)
         self.env.invalidate_all()
         self.assertEqual(invoice_a.dunning_level_id, self.level_1)
         self.assertEqual(self._events(invoices_b), events_b)

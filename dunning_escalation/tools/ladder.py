@@ -17,6 +17,21 @@ class Step(NamedTuple):
     delay_days: int
 
 
+class Decision(NamedTuple):
+    """What a run decides for one invoice today, and why.
+
+    ``level`` is the level the invoice goes to (False: it stays where it is),
+    ``skipped`` the levels it jumps over on the way, ``reason`` a sentence for the
+    user, ``code`` a stable key for the dry run and the tests.
+    """
+
+    move: object
+    level: object
+    skipped: object
+    code: str
+    reason: str
+
+
 def step_date(due, delay_days, grace_days=0):
     """The first day on which a step ``delay_days`` after ``due`` may be taken."""
     if not isinstance(due, datetime.date):

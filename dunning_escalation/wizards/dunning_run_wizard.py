@@ -34,7 +34,7 @@ class DunningRunWizard(models.TransientModel):
         """Show what a run on the date would do, and why; changes nothing."""
         self.ensure_one()
         moves = self._moves().with_context(dunning_date=self.date)
-        decisions = moves._dunning_decide(self.date)
+        decisions = self.env["dunning.run"]._decide(moves, self.date)
         self.line_ids = [fields.Command.clear()] + [
             fields.Command.create(
                 {
@@ -68,9 +68,9 @@ class DunningRunWizard(models.TransientModel):
             "account.group_account_invoice",
             self.env._("Only invoicing users may run dunning."),
         )
+        run = self.env["dunning.run"].with_context(dunning_date=self.date)
         moves = self._moves().with_context(dunning_date=self.date)
-        decisions = moves._dunning_decide(self.date)
-        moves._dunning_execute(decisions, self.date)
+        run._run_decisions(run._decide(moves, self.date), self.date)
         return self.action_preview()
 
     def _action_open(self):

@@ -1,0 +1,268 @@
+"""The handoff to a collection agency: a case (a task of the policy's collections
+project) per customer with its invoices and case file; the recall of an invoice
+into in-house dunning; cases settled once their invoices are paid."""
+
+import datetime
+import logging
+from collections import defaultdict
+
+from odoo import Command, api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import pdf
+
+from ..tools import ladder
+from .account_move import PAID_STATES
+
+_logger = logging.getLogger(__name__)
+
+
+class AccountMove(models.Model):
+    _inherit = "account.move"
+
+    def _dunning_handoff(self, today, level=None):
+        """Hand the invoices of self over to the collection agency: one task per
+        customer in the policy's collections project."""
+        Event = self.env["dunning.event"].sudo()
+        Task = self.env["project.task"].sudo()
+        default_project = self.env.ref(
+            "dunning_escalation.project_collections", raise_if_not_found=False
+        )
+        groups = defaultdict(lambda: self.browse())
+        for move in self:
+            groups[(move.dunning_policy_id, move.commercial_partner_id)] |= move
+        for (policy, partner), moves in groups.items():
+            if policy.handoff_whole_account:
+                # Paused (blocked, disputed, promised) and excluded invoices stay.
+                moves |= self.search(
+                    self._dunning_overdue_domain(
+                        today, partner, moves.company_id, policy=policy, unblocked=True
+                    )
+                ).filtered(lambda move: not move.no_followup)
+            # The case is the agency's business, not the user's: an invoicing user
+            # hands it over to a project they need not be invited to.
+            project = (policy.handoff_project_id or default_project).sudo()
+            if not project:
+                raise UserError(
+                    self.env._(
+                        "Policy %s has no collections project: set one on the policy.",
+                        policy.name,
+                    )
+                )
+            stage = self.env.ref(
+                "dunning_escalation.project_task_stage_to_hand_over",
+                raise_if_not_found=False,
+            )
+            # A customer's case still open at the agency takes its later invoices;
+            # a case is one company's, also in a project shared by the companies.
+            company = policy.company_id
+            task = Task.search(
+                [
+                    ("project_id", "=", project.id),
+                    ("company_id", "=", company.id),
+                    ("dunning_move_ids.commercial_partner_id", "=", partner.id),
+                    ("stage_id.fold", "=", False),
+                ],
+                limit=1,
+            )
+            if task:
+                task.dunning_move_ids = [Command.link(move.id) for move in moves]
+            task = task or Task.create(
+                {
+                    "name": self.env._("Collection: %s", partner.display_name),
+                    "project_id": project.id,
+                    "stage_id": stage.id if stage in project.type_ids else False,
+                    "dunning_move_ids": [Command.set(moves.ids)],
+                    "partner_id": (policy.agency_partner_id or partner).id,
+                    "company_id": company.id,
+                    "date_deadline": fields.Datetime.to_datetime(today),
+                    "description": self.env["ir.qweb"]._render(
+                        "dunning_escalation.handoff_task_description",
+                        {"moves": moves, "partner": partner, "policy": policy},
+                    ),
+                }
+            )
+            # The case is private to the people invited: its responsible follows it.
+            task.message_subscribe(
+                partner_ids=moves[:1]._dunning_responsible_user().partner_id.ids
+            )
+            Event.create(
+                [
+                    {
+                        "move_id": m.id,
+                        "partner_id": partner.id,
+                        "level_id": (level or m.dunning_level_id).id,
+                        "kind": "handoff",
+                        "date": today,
+                        "amount": m.amount_residual,
+                        "task_id": task.id,
+                        "reason": self.env._("Task %s", task.display_name),
+                    }
+                    for m in moves
+                ]
+            )
+            moves._dunning_write(
+                {"dunning_handed_off": True, "dunning_last_date": today}
+            )
+            try:
+                with self.env.cr.savepoint():
+                    task.dunning_move_ids._dunning_attach_case_file(task, policy)
+            except Exception as error:
+                _logger.warning("dunning: case file of %s failed: %s", task.name, error)
+                task.message_post(
+                    body=self.env._("The case file could not be made: %s", error)
+                )
+
+    def _dunning_attach_case_file(self, task, policy):
+        """Attach the case file (statement, history, copies of every letter) to the
+        handoff task, and mail it to the agency when the policy says so."""
+        _ = self.env._
+        report = self.env.ref("dunning_escalation.action_report_dunning_case_file")
+        content, _kind = (
+            report.sudo()
+            .with_context(force_report_rendering=True)
+            ._render_qweb_pdf(report.report_name, self.ids)
+        )
+        letters = self.dunning_event_ids.filtered(
+            lambda e: e.kind == "letter" and e.attachment_id
+        ).attachment_id.sudo()
+        if letters:
+            content = pdf.merge_pdf([content, *letters.mapped("raw")])
+        attachment = (
+            self.env["ir.attachment"]
+            .sudo()
+            .create(
+                {
+                    "name": _("Case file %s.pdf", task.name),
+                    "raw": content,
+                    "res_model": "project.task",
+                    "res_id": task.id,
+                    "mimetype": "application/pdf",
+                }
+            )
+        )
+        if policy.handoff_mail_agency and policy.agency_partner_id.email:
+            # Mailed, not made a follower: the agency gets no access to the case
+            # in the project, nor to any other.
+            task.with_context(
+                mail_notify_force_send=False, mail_post_autofollow=False
+            ).message_post(
+                body=_("Please find the case file of %s attached.", task.name),
+                subject=task.name,
+                partner_ids=policy.agency_partner_id.ids,
+                attachment_ids=attachment.ids,
+                message_type="comment",
+                subtype_xmlid="mail.mt_comment",
+            )
+        return attachment
+
+    def _dunning_recall(self, reason):
+        _ = self.env._
+        today = self._dunning_today()
+        # The handoff is undone: a new one may be taken, as a new step.
+        handoffs = (
+            self.env["dunning.event"]
+            .sudo()
+            .search(
+                [
+                    ("move_id", "in", self.ids),
+                    ("kind", "=", "handoff"),
+                    ("state", "=", "done"),
+                ]
+            )
+        )
+        for event in handoffs:
+            event.write(
+                {
+                    "state": "cancelled",
+                    "reason": _("%(was)s; %(why)s", was=event.reason, why=reason),
+                }
+            )
+        self._dunning_leave_cases(handoffs.task_id, reason)
+        for move in self:
+            level, until = move._dunning_recall_step(today)
+            move._dunning_write(
+                {
+                    "dunning_handed_off": False,
+                    "dunning_level_id": level.id,
+                    "dunning_last_date": today,
+                }
+            )
+            move._dunning_record(
+                "recall",
+                _(
+                    "%(why)s; in-house dunning at %(level)s",
+                    why=reason,
+                    level=level.name or _("no level"),
+                ),
+            )
+            if until:
+                move._dunning_block(until, "other", _("Recalled from the agency"))
+
+    def _dunning_recall_step(self, today):
+        """(level, pause end) of self recalled on ``today``: the last level of its
+        ladder before the handoff (its own level when that is lower), and the
+        day the next step is due, the ladder's interval after ``today``."""
+        self.ensure_one()
+        steps = self.dunning_policy_id._steps()
+        level = self.dunning_level_id
+        if level.handoff:
+            at = ladder.position(steps, level, level.delay_days)
+            below = [
+                step.key
+                for step in steps[: 0 if at is None else at + 1]
+                if not step.key.handoff
+            ]
+            level = below[-1] if below else self.env["dunning.level"]
+        following = ladder.next_index(steps, level or None, level.delay_days)
+        if following is None:
+            return level, False
+        gap = steps[following].delay_days - (level.delay_days if level else 0)
+        return level, today + datetime.timedelta(days=max(gap, 1))
+
+    def _dunning_leave_cases(self, tasks, reason):
+        """Take the invoices of self out of the collection ``tasks``; a task left
+        without invoices goes to the Recalled stage."""
+        recalled = self.env.ref(
+            "dunning_escalation.project_task_stage_recalled", raise_if_not_found=False
+        )
+        for task in tasks.sudo():
+            leaving = task.dunning_move_ids & self
+            if not leaving:
+                continue
+            task.dunning_move_ids = [Command.unlink(move.id) for move in leaving]
+            task.message_post(
+                body=self.env._(
+                    "%(invoices)s taken back: %(why)s",
+                    invoices=", ".join(leaving.mapped("name")),
+                    why=reason,
+                ),
+                message_type="comment",
+                subtype_xmlid="mail.mt_note",
+            )
+            if not task.dunning_move_ids and recalled in task.project_id.type_ids:
+                task.stage_id = recalled
+
+    @api.model
+    def _dunning_settle_cases(self, company):
+        """Move the open collection tasks of ``company`` whose invoices are all
+        paid to Settled, whatever level the invoices had (or none: handed over
+        by hand or with the whole account)."""
+        settled = self.env.ref(
+            "dunning_escalation.project_task_stage_settled", raise_if_not_found=False
+        )
+        if not settled:
+            return
+        tasks = (
+            self.env["project.task"]
+            .sudo()
+            .search(
+                [
+                    ("company_id", "=", company.id),
+                    ("dunning_move_ids", "!=", False),
+                    ("stage_id.fold", "=", False),
+                ]
+            )
+        )
+        for task in tasks:
+            if all(move.payment_state in PAID_STATES for move in task.dunning_move_ids):
+                task.stage_id = settled

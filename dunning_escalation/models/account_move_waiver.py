@@ -1,0 +1,173 @@
+"""Waiving late-payment charges: credit notes that never credit more than is
+still open on a charge invoice, by a user or by the policy's forgiveness of
+interest when an invoice is paid soon after the notice."""
+
+from collections import defaultdict
+
+from odoo import Command, models
+from odoo.exceptions import UserError
+
+
+class AccountMove(models.Model):
+    _inherit = "account.move"
+
+    def _dunning_waive(self, reason, kinds=None):
+        """Cancel the charge invoices of self with credit notes; with ``kinds`` (a
+        set of charge types), only the lines of those kinds. A credit note never
+        credits more than is still open on a charge invoice: what earlier waivers
+        credited, line kind by line kind, and what the customer paid stay as
+        they are."""
+        _ = self.env._
+        fees = self.filtered(
+            lambda fee: fee.dunning_origin_id
+            and fee.state == "posted"
+            and fee.payment_state not in ("reversed", "paid", "in_payment")
+        )
+        today = self._dunning_today()
+        kinds = set(kinds or ("fee", "compensation", "interest"))
+        credit_notes = self.browse()
+        for fee in fees:
+            amounts = fee._dunning_waivable(kinds)
+            if not amounts:
+                continue
+            ref = _("Waived: %(fee)s (%(reason)s)", fee=fee.name, reason=reason)
+            whole = fee.payment_state == "not_paid" and len(amounts) == len(
+                fee.invoice_line_ids
+            )
+            if whole and all(
+                fee.currency_id.compare_amounts(amount, line.price_total) == 0
+                for line, amount in amounts.items()
+            ):
+                credit_notes |= fee._reverse_moves(
+                    [{"ref": ref, "invoice_date": today, "date": today}], cancel=True
+                )
+            else:
+                credit_notes |= fee._dunning_partial_credit_note(amounts, ref, today)
+        if not credit_notes:
+            raise UserError(_("There is no open late-payment charge to waive here."))
+        event_kinds = {"interest" if kind == "interest" else "fee" for kind in kinds}
+        events = (
+            self.env["dunning.event"]
+            .sudo()
+            .search(
+                [
+                    ("fee_move_id", "in", fees.ids),
+                    ("state", "=", "done"),
+                    ("kind", "in", list(event_kinds)),
+                ]
+            )
+        )
+        for event in events:
+            event.write(
+                {
+                    "state": "cancelled",
+                    "reason": _(
+                        "%(reason)s. Waived by %(user)s: %(why)s",
+                        reason=event.reason,
+                        user=self.env.user.name,
+                        why=reason,
+                    ),
+                }
+            )
+        return credit_notes
+
+    def _dunning_waivable(self, kinds):
+        """{line: amount, taxes included} of the lines of ``kinds`` of the charge
+        invoice self that a waiver may still credit: each line less what credit
+        notes of earlier waivers credited for its kind, and all of them together
+        no more than what is still open on self."""
+        self.ensure_one()
+        credited = defaultdict(float)
+        for note in self.search(
+            [
+                ("reversed_entry_id", "=", self.id),
+                ("move_type", "=", "out_refund"),
+                ("state", "=", "posted"),
+            ]
+        ):
+            for line in note.invoice_line_ids:
+                credited[line.dunning_charge_type] += line.price_total
+        currency = self.currency_id
+        left = self.amount_residual
+        amounts = {}
+        for line in self.invoice_line_ids:
+            kind = line.dunning_charge_type
+            already = min(credited[kind], line.price_total)
+            credited[kind] -= already
+            amount = currency.round(min(line.price_total - already, left))
+            if kind in kinds and currency.compare_amounts(amount, 0) > 0:
+                amounts[line] = amount
+                left -= amount
+        return amounts
+
+    def _dunning_partial_credit_note(self, amounts, ref, today):
+        """A posted credit note of the charge invoice self crediting ``amounts``
+        ({line: amount, taxes included}), reconciled with it."""
+        self.ensure_one()
+        currency = self.currency_id
+
+        def untaxed(line, amount):
+            if currency.is_zero(line.price_total):
+                return 0.0
+            return currency.round(amount * line.price_subtotal / line.price_total)
+
+        credit_note = (
+            self.env["account.move"]
+            .sudo()
+            .create(
+                {
+                    "move_type": "out_refund",
+                    "partner_id": self.partner_id.id,
+                    "currency_id": self.currency_id.id,
+                    "journal_id": self.journal_id.id,
+                    "invoice_date": today,
+                    "date": today,
+                    "ref": ref,
+                    "reversed_entry_id": self.id,
+                    "invoice_line_ids": [
+                        Command.create(
+                            {
+                                "name": line.name,
+                                "quantity": 1,
+                                "price_unit": untaxed(line, amount),
+                                "account_id": line.account_id.id,
+                                "tax_ids": [Command.set(line.tax_ids.ids)],
+                                "dunning_charge_type": line.dunning_charge_type,
+                            }
+                        )
+                        for line, amount in amounts.items()
+                    ],
+                }
+            )
+        )
+        # Taxes computed on an untaxed amount may round a cent above what is open.
+        excess = credit_note.amount_total - self.amount_residual
+        if currency.compare_amounts(excess, 0) > 0:
+            last = credit_note.invoice_line_ids[-1]
+            last.price_unit = currency.round(last.price_unit - excess)
+        credit_note.action_post()
+        (self.line_ids | credit_note.line_ids).filtered(
+            lambda line: line.display_type == "payment_term" and not line.reconciled
+        ).reconcile()
+        return credit_note
+
+    def _dunning_auto_waive_interest(self):
+        """Waive the interest charged on self when the policy forgives it for an
+        invoice paid in full within its days after the step that charged it."""
+        self.ensure_one()
+        days = self.dunning_policy_id.waive_interest_days
+        payments = self._dunning_payments()
+        if days <= 0 or not payments:
+            return
+        paid_on = max(date for date, _amount in payments)
+        for fee in self.dunning_fee_move_ids:
+            if (
+                fee.state == "posted"
+                and fee.payment_state in ("not_paid", "partial")
+                and (paid_on - fee.invoice_date).days <= days
+                and fee._dunning_waivable({"interest"})
+            ):
+                fee._dunning_waive(
+                    self.env._("paid in full within %s days of the notice", days),
+                    kinds={"interest"},
+                )

@@ -1,0 +1,455 @@
+"""The dunning run: the service the daily job, the buttons and the dry run call.
+
+One run, for each company: expire the pauses that ended, record the invoices paid
+since, settle the collection cases whose invoices are paid, take again the charges
+put off until today, then escalate. Escalating finds the invoices due a step
+(``_get_escalation_domain``), takes them in batches of customers, locks each batch,
+decides with ``tools/ladder.py`` which level each invoice goes to and why
+(``_decide``, which changes nothing: the dry run shows it), and executes the
+decisions customer by customer in isolation (``_execute``): the skipped levels, each
+channel of ``dunning.channel`` (mail, SMS, letter, call: one file each), the handoff,
+the charges, the new levels. What it did and refused is in ``dunning.event``.
+
+Like ``account.move.send``, it is an AbstractModel: an addon extends a step with
+``_inherit = "dunning.run"``.
+"""
+
+import datetime
+import logging
+from collections import defaultdict
+
+from odoo import api, models, modules
+
+from ..tools import ladder
+from ..tools.ladder import Decision
+from .account_move import DUNNED_MOVE_TYPES
+from .account_move import OPEN_STATES
+from .account_move_charges import CHARGE_KINDS
+
+_logger = logging.getLogger(__name__)
+
+ONE_DAY = datetime.timedelta(days=1)
+# Customers handled per transaction by the scheduled job.
+PARTNER_BATCH = 200
+
+
+class DunningRun(models.AbstractModel):
+    _name = "dunning.run"
+    _description = "Dunning Run"
+
+    # ------------------------------------------------------------------
+    # Entry points
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _cron_dunning_run(self):
+        """The daily run, for every company."""
+        today = self.env["account.move"]._dunning_today()
+        for company in self.env["res.company"].sudo().search([]):
+            self._run_company(company, today)
+
+    @api.model
+    def _run_company(self, company, today):
+        """One full run for ``company`` as on ``today``."""
+        run = (
+            self.sudo()
+            .with_company(company)
+            .with_context(allowed_company_ids=company.ids, dunning_date=today)
+        )
+        run._expire_blocks(company, today)
+        run._record_payments(company, today)
+        run.env["account.move"]._dunning_settle_cases(company)
+        # Charges put off on earlier days come before today's steps.
+        run._retry_charges(company, today)
+        run._escalate_company(company, today)
+
+    @api.model
+    def _run_decisions(self, decisions, today):
+        """Execute ``decisions`` made outside the job (a button, the dialog)."""
+        self._execute(decisions, today)
+
+    # ------------------------------------------------------------------
+    # Finding the work
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _get_escalation_domain(self, company, today):
+        """The invoices of ``company`` due a dunning step on ``today``."""
+        return [
+            *self.env["account.move"]._dunning_candidate_domain(company),
+            ("dunning_next_date", "<=", today),
+        ]
+
+    @api.model
+    def _escalate_company(self, company, today):
+        """Decide and execute the steps due, in batches of customers: each batch
+        locked (rows another worker holds are left for the next run), executed,
+        and its progress committed when run by the scheduler."""
+        Move = self.env["account.move"]
+        domain = self._get_escalation_domain(company, today)
+        partner_ids = [
+            partner.id
+            for [partner] in Move._read_group(domain, ["commercial_partner_id"])
+        ]
+        in_cron = (
+            bool(self.env.context.get("cron_id")) and not modules.module.current_test
+        )
+        for start in range(0, len(partner_ids), PARTNER_BATCH):
+            batch = partner_ids[start : start + PARTNER_BATCH]
+            moves = Move.search(
+                [*domain, ("commercial_partner_id", "in", batch)],
+                order="commercial_partner_id, invoice_date_due, id",
+            )
+            if in_cron:
+                moves = moves.try_lock_for_update()
+            self._execute_isolated(self._decide(moves, today), today)
+            if in_cron:
+                remaining = max(len(partner_ids) - start - len(batch), 0)
+                if not self.env["ir.cron"]._commit_progress(
+                    len(batch), remaining=remaining
+                ):
+                    break  # out of time: the scheduler runs the job again
+
+    # ------------------------------------------------------------------
+    # Deciding
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _decide(self, moves, today):
+        """Decide, for each invoice of ``moves``, which level it goes to today and
+        why. Pure: reads only, changes nothing. Returns a list of ``Decision``."""
+        _ = self.env._
+        decisions = []
+        overdue_by_partner = moves._dunning_overdue_totals(today)
+        reasons = dict(
+            moves._fields["dunning_block_reason"]._description_selection(self.env)
+        )
+        for move in moves:
+            policy = move.dunning_policy_id
+            partner = move.partner_id.commercial_partner_id.with_company(
+                move.company_id
+            )
+
+            def decide(code, reason, level=False, skipped=(), move=move):
+                decisions.append(Decision(move, level, list(skipped), code, reason))
+
+            if not policy:
+                decide("no_policy", _("No dunning policy"))
+            elif move.state != "posted" or move.move_type not in DUNNED_MOVE_TYPES:
+                decide("not_open", _("Not a posted customer invoice"))
+            elif move.payment_state not in OPEN_STATES:
+                decide("paid", _("Paid"))
+            elif move.dunning_handed_off:
+                decide("handed_off", _("With the collection agency"))
+            elif partner.dunning_excluded:
+                decide("excluded", _("Customer excluded from dunning"))
+            elif move.no_followup:
+                decide("no_followup", _("Excluded from follow-ups"))
+            elif move.dunning_blocked_until and move.dunning_blocked_until > today:
+                decide(
+                    "blocked",
+                    _(
+                        "Blocked until %(date)s (%(reason)s)",
+                        date=move.dunning_blocked_until,
+                        reason=reasons.get(move.dunning_block_reason, ""),
+                    ),
+                )
+            elif move.dunning_last_date and move.dunning_last_date >= today:
+                decide("done_today", _("A step was already taken today"))
+            else:
+                total = overdue_by_partner.get((policy.id, partner.id), 0.0)
+                decide(*self._decide_level(move, policy, total, today))
+        return decisions
+
+    @api.model
+    def _decide_level(self, move, policy, overdue_total, today):
+        """(code, reason, level, skipped) for an open invoice that may take a
+        step: the level its age warrants, if above the one it stands at."""
+        _ = self.env._
+        steps = policy._steps()
+        current = move.dunning_level_id
+        index = ladder.warranted_index(
+            steps, move.invoice_date_due, today, policy.grace_days
+        )
+        # A level switched off since, or of the customer's former policy, stands
+        # where its delay puts it: an invoice never goes down.
+        at = ladder.position(steps, current or None, current.delay_days)
+        at = -1 if at is None else at
+        if index is None:
+            if move.invoice_date_due < today:
+                return "grace", _("In the grace period"), False, ()
+            return "not_due", _("Not due yet"), False, ()
+        if index <= at:
+            return "at_level", _("Already at the level its age warrants"), False, ()
+        if policy.currency_id.compare_amounts(overdue_total, policy.min_amount) < 0:
+            return (
+                "below_min",
+                _(
+                    "Overdue total %(total)s is below the policy's minimum %(minimum)s",
+                    total=policy.currency_id.format(overdue_total),
+                    minimum=policy.currency_id.format(policy.min_amount),
+                ),
+                False,
+                (),
+            )
+        return (
+            "escalate",
+            _("%(days)s days overdue", days=(today - move.invoice_date_due).days),
+            steps[index].key,
+            [step.key for step in steps[at + 1 : index]],
+        )
+
+    # ------------------------------------------------------------------
+    # Acting
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _execute(self, decisions, today):
+        """Take the steps of the decisions that move an invoice to a level: the
+        levels jumped over, every channel, the handoff, the charges, the level."""
+        moving = [d for d in decisions if d.level]
+        if not moving:
+            return
+        self._record_skipped(moving, today)
+        # The channels of one customer list the same invoices: read them once.
+        statements = {}
+        held_back = set()
+        for channel in self.env["dunning.channel"]._channels():
+            wanted = [d for d in moving if channel._channel_wants(d.level)]
+            if not wanted:
+                continue
+            delivered = channel._channel_send(wanted, today, statements)
+            if channel._channel_gates_level:
+                held_back |= {d.move.id for d in wanted} - delivered
+        Move = self.env["account.move"]
+        for level in {d.level for d in moving if d.level.handoff}:
+            Move.browse(
+                [d.move.id for d in moving if d.level == level]
+            )._dunning_handoff(today, level=level)
+        # The level moves, and charges, once its message is out (or when it has
+        # none to send).
+        advanced = [d for d in moving if d.move.id not in held_back]
+        for decision in advanced:
+            if decision.level._charges():
+                decision.move._dunning_charge(decision.level, today)
+        by_level = defaultdict(list)
+        for decision in advanced:
+            by_level[decision.level].append(decision.move.id)
+        for level, move_ids in by_level.items():
+            Move.browse(move_ids)._dunning_write(
+                {"dunning_level_id": level.id, "dunning_last_date": today}
+            )
+
+    @api.model
+    def _record_skipped(self, decisions, today):
+        """A skipped event for each level the decisions jump over, once."""
+        done = self._done_steps(
+            self.env["account.move"].browse([d.move.id for d in decisions])
+        )
+        self.env["dunning.event"].sudo().create(
+            [
+                {
+                    "move_id": decision.move.id,
+                    "partner_id": decision.move.commercial_partner_id.id,
+                    "level_id": level.id,
+                    "kind": "skipped",
+                    "date": today,
+                    "reason": self.env._(
+                        "Jumped over: the invoice was already at a later level (%s)",
+                        decision.reason,
+                    ),
+                }
+                for decision in decisions
+                for level in decision.skipped
+                if (decision.move.id, level.id, "skipped") not in done
+            ]
+        )
+
+    @api.model
+    def _execute_isolated(self, decisions, today):
+        """Execute the decisions of a batch so that one customer's failure stops
+        only that customer: the batch runs in one savepoint and, when a step fails,
+        again customer by customer. A customer whose steps fail keeps its levels,
+        gets a failed event with the error on each of its invoices and is retried
+        by the next run."""
+        try:
+            with self.env.cr.savepoint():
+                self._execute(decisions, today)
+            return
+        except Exception:  # retried below, customer by customer
+            _logger.info("dunning: a step failed, the batch is retried per customer")
+        by_partner = defaultdict(list)
+        for decision in decisions:
+            by_partner[decision.move.commercial_partner_id].append(decision)
+        for partner, group in by_partner.items():
+            try:
+                with self.env.cr.savepoint():
+                    self._execute(group, today)
+            except Exception as error:  # recorded on the invoices
+                _logger.exception("dunning: the steps of %s failed", partner.name)
+                self._record_failure(group, today, error)
+
+    @api.model
+    def _record_failure(self, decisions, today, error):
+        """A failed event, with the error, on the invoices whose level the run
+        could not take. Without a level, so that the retry is not the same step."""
+        self.env["dunning.event"].sudo().create(
+            [
+                {
+                    "move_id": decision.move.id,
+                    "partner_id": decision.move.commercial_partner_id.id,
+                    "level_id": False,
+                    "kind": "skipped",
+                    "state": "failed",
+                    "date": today,
+                    "reason": self.env._(
+                        "%(level)s not taken, retried by the next run: %(error)s",
+                        level=decision.level.name,
+                        error=error,
+                    ),
+                }
+                for decision in decisions
+                if decision.level
+            ]
+        )
+
+    @api.model
+    def _done_steps(self, moves):
+        """(move id, level id, kind) of the steps already taken for ``moves``."""
+        if not moves:
+            return set()
+        rows = (
+            self.env["dunning.event"]
+            .sudo()
+            ._read_group(
+                [
+                    ("move_id", "in", moves.ids),
+                    ("state", "=", "done"),
+                    ("level_id", "!=", False),
+                ],
+                ["move_id", "level_id", "kind"],
+            )
+        )
+        return {(move.id, level.id, kind) for move, level, kind in rows}
+
+    # ------------------------------------------------------------------
+    # The other phases of a run
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _expire_blocks(self, company, today):
+        """End the pauses whose date has come; a promise to pay that the invoice
+        did not keep says so."""
+        _ = self.env._
+        expired = self.env["account.move"].search(
+            [
+                ("company_id", "=", company.id),
+                ("dunning_blocked_until", "!=", False),
+                ("dunning_blocked_until", "<=", today),
+            ]
+        )
+        for reason, moves in expired.grouped("dunning_block_reason").items():
+            if reason == "promise":
+                broken = moves.filtered(lambda m: m.payment_state in OPEN_STATES)
+                broken._dunning_unblock(
+                    _("Promise to pay broken: still unpaid, dunning resumes")
+                )
+                (moves - broken)._dunning_unblock(_("Promise kept"))
+            else:
+                moves._dunning_unblock(_("Block expired"))
+
+    @api.model
+    def _record_payments(self, company, today):
+        """Invoices that had a reminder and are now paid: an event, the policy's
+        thank-you mail once, and the interest it forgives."""
+        paid = self.env["account.move"].search(
+            [
+                ("company_id", "=", company.id),
+                ("move_type", "in", DUNNED_MOVE_TYPES),
+                ("dunning_level_id", "!=", False),
+                ("payment_state", "in", ("paid", "in_payment")),
+            ]
+        )
+        if not paid:
+            return
+        already = set(
+            self.env["dunning.event"]
+            .sudo()
+            .search([("move_id", "in", paid.ids), ("kind", "=", "paid")])
+            .move_id.ids
+        )
+        newly_paid = paid.filtered(lambda m: m.id not in already)
+        thanks = self.env["dunning.channel.mail"]._send_thanks(newly_paid)
+        events = []
+        for move in newly_paid:
+            reason = self.env._("Paid in full after %s", move.dunning_level_id.name)
+            message, error = thanks.get(move.id, (False, False))
+            if error:
+                reason = f"{reason}; {error}"
+            move._dunning_auto_waive_interest()
+            events.append(
+                {
+                    "move_id": move.id,
+                    "partner_id": move.commercial_partner_id.id,
+                    "level_id": False,
+                    "kind": "paid",
+                    "date": today,
+                    "amount": move.amount_total,
+                    "mail_message_id": message.id if message else False,
+                    "reason": reason,
+                }
+            )
+        self.env["dunning.event"].sudo().create(events)
+
+    @api.model
+    def _retry_charges(self, company, today):
+        """Take again the charges put off until today or earlier: the consumer's
+        waiting period over, an exchange or statutory rate added since. Whatever
+        level the invoice stands at now, with the agency included; an invoice
+        settled in the meantime is not charged, and a paused one waits for the
+        end of its pause."""
+        _ = self.env._
+        events = (
+            self.env["dunning.event"]
+            .sudo()
+            .search(
+                [
+                    ("company_id", "=", company.id),
+                    ("kind", "in", CHARGE_KINDS),
+                    ("state", "in", ("waiting", "failed")),
+                    ("retry_date", "<=", today),
+                    ("level_id", "!=", False),
+                ]
+            )
+        )
+        for (move, level), group in events.grouped(
+            lambda event: (event.move_id, event.level_id)
+        ).items():
+            if move.state != "posted" or move.payment_state not in OPEN_STATES:
+                group.write(
+                    {
+                        "state": "cancelled",
+                        "retry_date": False,
+                        "reason": _(
+                            "%s; not charged: the invoice was settled first",
+                            group[0].reason,
+                        ),
+                    }
+                )
+            elif move.dunning_blocked_until and move.dunning_blocked_until > today:
+                group.write({"retry_date": move.dunning_blocked_until})
+            else:
+                try:
+                    with self.env.cr.savepoint():
+                        move.with_context(dunning_date=today)._dunning_charge(
+                            level, today, kinds=set(group.mapped("kind"))
+                        )
+                except Exception as error:  # recorded, retried by the next run
+                    _logger.exception("dunning: charges on %s failed", move.name)
+                    group.write(
+                        {
+                            "state": "failed",
+                            "retry_date": today + ONE_DAY,
+                            "reason": _("Charge failed, retried tomorrow: %s", error),
+                        }
+                    )
