@@ -34,9 +34,13 @@
         "views/dunning_menus.xml",
         "views/portal_templates.xml",
     ],
-    "demo": ["demo/dunning_demo.xml"],
     "assets": {
         "web.assets_tests": ["dunning_escalation/static/tests/tours/**/*"],
     },
+    "images": [
+        "static/description/dunning_invoice_list.png",
+        "static/description/dunning_invoice_tab.png",
+        "static/description/dunning_policy_levels.png",
+    ],
     "post_init_hook": "_post_init_hook",
 }
