@@ -2,13 +2,11 @@
 charges (the domains the job, the views and the reports share), totals per
 currency, and the helpers the mail, SMS and letter templates call."""
 
-import uuid
-
 from odoo import api, models
-from odoo.tools import SQL
 
 from ..tools import ladder
 from .account_move import DUNNED_MOVE_TYPES
+from .account_move import DUNNING_WRITE_CONTEXT
 
 
 class AccountMove(models.Model):
@@ -161,25 +159,8 @@ class AccountMove(models.Model):
         return level.handoff or (index is not None and steps[index].key.handoff)
 
     def _dunning_ensure_access_tokens(self):
-        """Give every invoice of self a portal access token (the pay link of the
-        reminders), in one query: the portal's own per-record write goes through
-        ``account.move.write``, which re-synchronizes each invoice's lines."""
-        missing = self.filtered(lambda move: not move.access_token)
-        if not missing:
-            return
-        tokens = [str(uuid.uuid4()) for _move in missing]
-        values = SQL(", ").join(
-            SQL("(%s, %s)", move.id, token)
-            for move, token in zip(missing, tokens, strict=True)
-        )
-        self.env.cr.execute(
-            SQL(
-                "UPDATE account_move AS move SET access_token = token.value "
-                "FROM (VALUES %s) AS token(id, value) WHERE move.id = token.id",
-                values,
-            )
-        )
-        # The new tokens go in the cache: read back, they would fetch every field
-        # of the invoices again, once per reminder.
-        missing.invalidate_recordset(["access_token"])
-        self._fields["access_token"]._insert_cache(missing, tokens)
+        """Give every invoice of self its portal access token (the pay link of the
+        reminders), as the portal does, with the engine's write context so that
+        writing a token does not synchronize the invoice's lines again."""
+        for move in self.filtered(lambda move: not move.access_token):
+            move.with_context(**DUNNING_WRITE_CONTEXT)._portal_ensure_token()
