@@ -12,9 +12,11 @@ from ..tools import ladder
 from ..tools.ladder import Decision
 
 DUNNED_MOVE_TYPES = ("out_invoice", "out_receipt")
-# Payment states of an invoice still (partly) due, and of one settled in full.
+# Payment states of an invoice still (partly) due; paid in full by the customer;
+# with nothing left to chase (paid, or cancelled by a credit note).
 OPEN_STATES = ("not_paid", "partial")
-PAID_STATES = ("paid", "in_payment", "reversed")
+PAID_STATES = ("paid", "in_payment")
+SETTLED_STATES = (*PAID_STATES, "reversed")
 # Fields the engine writes on invoices (see _dunning_write).
 DUNNING_STATE_FIELDS = {
     "dunning_level_id",
@@ -185,7 +187,7 @@ class AccountMove(models.Model):
                 not policy
                 or not move.invoice_date_due
                 or move.state != "posted"
-                or move.payment_state not in ("not_paid", "partial")
+                or move.payment_state not in OPEN_STATES
                 or move.dunning_handed_off
             ):
                 move.dunning_next_date = False
@@ -466,23 +468,19 @@ class AccountMove(models.Model):
     def _dunning_record(self, kind, reason, state="done"):
         """An event of ``kind`` on each invoice of self, at its current level."""
         today = self._dunning_today()
-        return (
-            self.env["dunning.event"]
-            .sudo()
-            .create(
-                [
-                    {
-                        "move_id": move.id,
-                        "partner_id": move.commercial_partner_id.id,
-                        "level_id": move.dunning_level_id.id,
-                        "kind": kind,
-                        "state": state,
-                        "date": today,
-                        "reason": reason,
-                    }
-                    for move in self
-                ]
-            )
+        Event = self.env["dunning.event"].sudo()
+        return Event.create(
+            [
+                Event._prepare_values(
+                    move,
+                    kind,
+                    today,
+                    level=move.dunning_level_id,
+                    state=state,
+                    reason=reason,
+                )
+                for move in self
+            ]
         )
 
     def action_dunning_recall(self):

@@ -376,19 +376,16 @@ class AccountMove(models.Model):
         lines, refusals, deferred = self._dunning_charge_lines(
             level, today, tuple(sorted(pending))
         )
-        base = {
-            "move_id": self.id,
-            "partner_id": self.commercial_partner_id.id,
-            "level_id": level.id,
-            "date": today,
-        }
 
         def record(kind, vals):
+            values = Event._prepare_values(
+                self, kind, today, level=level, **{"retry_date": False, **vals}
+            )
             event = previous.get(kind)
             if event:
-                event.write({**base, "retry_date": False, **vals})
+                event.write(values)
             else:
-                Event.create({**base, "kind": kind, **vals})
+                Event.create(values)
 
         charged_kinds = {
             "interest" if vals["dunning_charge_type"] == "interest" else "fee"

@@ -11,7 +11,7 @@ from odoo.exceptions import UserError
 from odoo.tools import pdf
 
 from ..tools import ladder
-from .account_move import PAID_STATES
+from .account_move import SETTLED_STATES
 
 _logger = logging.getLogger(__name__)
 
@@ -87,16 +87,15 @@ class AccountMove(models.Model):
             )
             Event.create(
                 [
-                    {
-                        "move_id": m.id,
-                        "partner_id": partner.id,
-                        "level_id": (level or m.dunning_level_id).id,
-                        "kind": "handoff",
-                        "date": today,
-                        "amount": m.amount_residual,
-                        "task_id": task.id,
-                        "reason": self.env._("Task %s", task.display_name),
-                    }
+                    Event._prepare_values(
+                        m,
+                        "handoff",
+                        today,
+                        level=level or m.dunning_level_id,
+                        amount=m.amount_residual,
+                        task_id=task.id,
+                        reason=self.env._("Task %s", task.display_name),
+                    )
                     for m in moves
                 ]
             )
@@ -264,5 +263,7 @@ class AccountMove(models.Model):
             )
         )
         for task in tasks:
-            if all(move.payment_state in PAID_STATES for move in task.dunning_move_ids):
+            if all(
+                move.payment_state in SETTLED_STATES for move in task.dunning_move_ids
+            ):
                 task.stage_id = settled

@@ -2,6 +2,8 @@ from odoo import fields, models
 from odoo.exceptions import UserError
 from odoo.tools import plaintext2html
 
+from .account_move import OPEN_STATES
+
 # How long a customer's word from the portal pauses dunning, in days.
 PORTAL_PAUSE_DAYS = {"pay": 3, "paid": 7, "dispute": 30}
 
@@ -17,7 +19,7 @@ class AccountMove(models.Model):
         return (
             self.state == "posted"
             and self.move_type in ("out_invoice", "out_receipt")
-            and self.payment_state in ("not_paid", "partial")
+            and self.payment_state in OPEN_STATES
             and bool(self.dunning_policy_id)
             and not self.dunning_handed_off
             and not self._dunning_portal_paused_until()

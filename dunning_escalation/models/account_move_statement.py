@@ -7,6 +7,7 @@ from odoo import api, models
 from ..tools import ladder
 from .account_move import DUNNED_MOVE_TYPES
 from .account_move import DUNNING_WRITE_CONTEXT
+from .account_move import OPEN_STATES
 
 
 class AccountMove(models.Model):
@@ -19,7 +20,7 @@ class AccountMove(models.Model):
         domain = [
             ("move_type", "in", DUNNED_MOVE_TYPES),
             ("state", "=", "posted"),
-            ("payment_state", "in", ("not_paid", "partial")),
+            ("payment_state", "in", OPEN_STATES),
             ("dunning_policy_id", "!=", False),
             ("invoice_date_due", "!=", False),
         ]
@@ -85,8 +86,7 @@ class AccountMove(models.Model):
     def _dunning_open_charges(self):
         """The posted, unpaid charge invoices of self."""
         return self.dunning_fee_move_ids.filtered(
-            lambda fee: fee.state == "posted"
-            and fee.payment_state in ("not_paid", "partial")
+            lambda fee: fee.state == "posted" and fee.payment_state in OPEN_STATES
         )
 
     def dunning_statement_moves(self):

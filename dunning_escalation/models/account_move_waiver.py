@@ -7,6 +7,9 @@ from collections import defaultdict
 from odoo import Command, models
 from odoo.exceptions import UserError
 
+from .account_move import OPEN_STATES
+from .account_move import SETTLED_STATES
+
 
 class AccountMove(models.Model):
     _inherit = "account.move"
@@ -21,7 +24,7 @@ class AccountMove(models.Model):
         fees = self.filtered(
             lambda fee: fee.dunning_origin_id
             and fee.state == "posted"
-            and fee.payment_state not in ("reversed", "paid", "in_payment")
+            and fee.payment_state not in SETTLED_STATES
         )
         today = self._dunning_today()
         kinds = set(kinds or ("fee", "compensation", "interest"))
@@ -111,34 +114,29 @@ class AccountMove(models.Model):
                 return 0.0
             return currency.round(amount * line.price_subtotal / line.price_total)
 
-        credit_note = (
-            self.env["account.move"]
-            .sudo()
-            .create(
-                {
-                    "move_type": "out_refund",
-                    "partner_id": self.partner_id.id,
-                    "currency_id": self.currency_id.id,
-                    "journal_id": self.journal_id.id,
-                    "invoice_date": today,
-                    "date": today,
-                    "ref": ref,
-                    "reversed_entry_id": self.id,
-                    "invoice_line_ids": [
-                        Command.create(
-                            {
-                                "name": line.name,
-                                "quantity": 1,
-                                "price_unit": untaxed(line, amount),
-                                "account_id": line.account_id.id,
-                                "tax_ids": [Command.set(line.tax_ids.ids)],
-                                "dunning_charge_type": line.dunning_charge_type,
-                            }
-                        )
-                        for line, amount in amounts.items()
-                    ],
-                }
-            )
+        # Odoo's reversal of the whole charge invoice, in draft, cut down to the
+        # lines and amounts credited: its lines follow the charge invoice's.
+        credit_note = self.sudo()._reverse_moves(
+            [{"ref": ref, "invoice_date": today, "date": today}]
+        )
+        reversed_lines = dict(
+            zip(self.invoice_line_ids, credit_note.invoice_line_ids, strict=True)
+        )
+        credit_note.write(
+            {
+                "invoice_line_ids": [
+                    Command.update(
+                        reversed_lines[line].id,
+                        {
+                            "price_unit": untaxed(line, amounts[line]),
+                            "dunning_charge_type": line.dunning_charge_type,
+                        },
+                    )
+                    if line in amounts
+                    else Command.delete(reversed_lines[line].id)
+                    for line in self.invoice_line_ids
+                ]
+            }
         )
         # Taxes computed on an untaxed amount may round a cent above what is open.
         excess = credit_note.amount_total - self.amount_residual
@@ -163,7 +161,7 @@ class AccountMove(models.Model):
         for fee in self.dunning_fee_move_ids:
             if (
                 fee.state == "posted"
-                and fee.payment_state in ("not_paid", "partial")
+                and fee.payment_state in OPEN_STATES
                 and (paid_on - fee.invoice_date).days <= days
                 and fee._dunning_waivable({"interest"})
             ):

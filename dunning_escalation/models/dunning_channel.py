@@ -169,14 +169,14 @@ class DunningChannel(models.AbstractModel):
     def _step_values(self, decision, partner, today, **values):
         """The values of the event recording this channel's step for
         ``decision``, sent to ``partner``."""
-        return {
-            "move_id": decision.move.id,
-            "partner_id": partner.id,
-            "level_id": decision.level.id,
-            "kind": self._channel_kind,
-            "date": today,
+        return self.env["dunning.event"]._prepare_values(
+            decision.move,
+            self._channel_kind,
+            today,
+            level=decision.level,
+            partner=partner,
             **values,
-        }
+        )
 
     @api.model
     def _save_steps(self, vals_list):

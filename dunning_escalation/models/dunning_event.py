@@ -2,6 +2,9 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, pdf
 
+from .account_move import PAID_STATES
+from .account_move import SETTLED_STATES
+
 EVENT_KINDS = [
     ("email", "Email"),
     ("sms", "SMS"),
@@ -188,7 +191,7 @@ class DunningEvent(models.Model):
     def _compute_recovery(self):
         for event in self:
             move = event.move_id
-            paid = move.payment_state in ("paid", "in_payment", "reversed")
+            paid = move.payment_state in SETTLED_STATES
             dates = [date for date, _amount in move._dunning_payments()] if paid else []
             event.paid_date = max(dates) if dates else False
             if not event.paid_date:
@@ -255,6 +258,21 @@ class DunningEvent(models.Model):
         return super().write(vals)
 
     @api.model
+    def _prepare_values(self, move, kind, date, level=False, partner=False, **values):
+        """The values of an event of ``kind`` on the invoice ``move`` on ``date``:
+        the one place that builds them. ``level`` is the level the step belongs to
+        (none for what is no level's step); ``partner`` whom it went to, else the
+        customer."""
+        return {
+            "move_id": move.id,
+            "partner_id": (partner or move.commercial_partner_id).id,
+            "level_id": level.id if level else False,
+            "kind": kind,
+            "date": date,
+            **values,
+        }
+
+    @api.model
     def _company_values(self, vals_list):
         """``vals_list`` with the company of each event's invoice and its amount in
         the company's currency, at the rate of the event's date."""
@@ -293,7 +311,7 @@ class DunningEvent(models.Model):
                 event.charge_outcome = "refused"
             elif event.state == "cancelled":
                 event.charge_outcome = "waived"
-            elif event.fee_move_id.payment_state in ("paid", "in_payment"):
+            elif event.fee_move_id.payment_state in PAID_STATES:
                 event.charge_outcome = "paid"
             else:
                 event.charge_outcome = "open"
@@ -316,7 +334,7 @@ class DunningEvent(models.Model):
                 event.agency_outcome = False
             elif event.state == "cancelled":
                 event.agency_outcome = "recalled"
-            elif move.payment_state in ("paid", "in_payment", "reversed"):
+            elif move.payment_state in SETTLED_STATES:
                 event.agency_outcome = "recovered"
             elif written_off and event.task_id.stage_id == written_off:
                 event.agency_outcome = "written_off"

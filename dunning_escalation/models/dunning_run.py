@@ -24,6 +24,7 @@ from ..tools import ladder
 from ..tools.ladder import Decision
 from .account_move import DUNNED_MOVE_TYPES
 from .account_move import OPEN_STATES
+from .account_move import PAID_STATES
 from .account_move_charges import CHARGE_KINDS
 
 _logger = logging.getLogger(__name__)
@@ -246,19 +247,19 @@ class DunningRun(models.AbstractModel):
         done = self._done_steps(
             self.env["account.move"].browse([d.move.id for d in decisions])
         )
-        self.env["dunning.event"].sudo().create(
+        Event = self.env["dunning.event"].sudo()
+        Event.create(
             [
-                {
-                    "move_id": decision.move.id,
-                    "partner_id": decision.move.commercial_partner_id.id,
-                    "level_id": level.id,
-                    "kind": "skipped",
-                    "date": today,
-                    "reason": self.env._(
+                Event._prepare_values(
+                    decision.move,
+                    "skipped",
+                    today,
+                    level=level,
+                    reason=self.env._(
                         "Jumped over: the invoice was already at a later level (%s)",
                         decision.reason,
                     ),
-                }
+                )
                 for decision in decisions
                 for level in decision.skipped
                 if (decision.move.id, level.id, "skipped") not in done
@@ -293,21 +294,20 @@ class DunningRun(models.AbstractModel):
     def _record_failure(self, decisions, today, error):
         """A failed event, with the error, on the invoices whose level the run
         could not take. Without a level, so that the retry is not the same step."""
-        self.env["dunning.event"].sudo().create(
+        Event = self.env["dunning.event"].sudo()
+        Event.create(
             [
-                {
-                    "move_id": decision.move.id,
-                    "partner_id": decision.move.commercial_partner_id.id,
-                    "level_id": False,
-                    "kind": "skipped",
-                    "state": "failed",
-                    "date": today,
-                    "reason": self.env._(
+                Event._prepare_values(
+                    decision.move,
+                    "skipped",
+                    today,
+                    state="failed",
+                    reason=self.env._(
                         "%(level)s not taken, retried by the next run: %(error)s",
                         level=decision.level.name,
                         error=error,
                     ),
-                }
+                )
                 for decision in decisions
                 if decision.level
             ]
@@ -367,7 +367,7 @@ class DunningRun(models.AbstractModel):
                 ("company_id", "=", company.id),
                 ("move_type", "in", DUNNED_MOVE_TYPES),
                 ("dunning_level_id", "!=", False),
-                ("payment_state", "in", ("paid", "in_payment")),
+                ("payment_state", "in", PAID_STATES),
             ]
         )
         if not paid:
@@ -380,6 +380,7 @@ class DunningRun(models.AbstractModel):
         )
         newly_paid = paid.filtered(lambda m: m.id not in already)
         thanks = self.env["dunning.channel.mail"]._send_thanks(newly_paid)
+        Event = self.env["dunning.event"].sudo()
         events = []
         for move in newly_paid:
             reason = self.env._("Paid in full after %s", move.dunning_level_id.name)
@@ -388,18 +389,16 @@ class DunningRun(models.AbstractModel):
                 reason = f"{reason}; {error}"
             move._dunning_auto_waive_interest()
             events.append(
-                {
-                    "move_id": move.id,
-                    "partner_id": move.commercial_partner_id.id,
-                    "level_id": False,
-                    "kind": "paid",
-                    "date": today,
-                    "amount": move.amount_total,
-                    "mail_message_id": message.id if message else False,
-                    "reason": reason,
-                }
+                Event._prepare_values(
+                    move,
+                    "paid",
+                    today,
+                    amount=move.amount_total,
+                    mail_message_id=message.id if message else False,
+                    reason=reason,
+                )
             )
-        self.env["dunning.event"].sudo().create(events)
+        Event.create(events)
 
     @api.model
     def _retry_charges(self, company, today):

@@ -7,8 +7,8 @@ In the test suite it runs a fixed, derandomized set of sequences within the time
 budget; ``scripts/fuzz`` runs many more, with random seeds (the environment
 variables below), and prints how many sequences and steps held.
 
-    DUNNING_FUZZ_EXAMPLES   sequences to run (default 6)
-    DUNNING_FUZZ_STEPS      steps per sequence at most (default 20)
+    DUNNING_FUZZ_EXAMPLES   sequences to run (default 8)
+    DUNNING_FUZZ_STEPS      steps per sequence at most (default 25)
     DUNNING_FUZZ_RANDOM     1: random seeds instead of the fixed ones
     DUNNING_FUZZ_REPORT     a file to write "<sequences> <steps>" to
 """
@@ -34,6 +34,7 @@ from ..models.dunning_event import STEP_KINDS
 from .common import DunningCase
 from .common import SmtpCase
 
+ONE_DAY = datetime.timedelta(days=1)
 OPEN = ("not_paid", "partial")
 
 
@@ -94,8 +95,14 @@ class DunningLifecycle(RuleBasedStateMachine):
         whole_account=st.booleans(),
         final_charges=st.booleans(),
         waive_days=st.sampled_from([0, 10]),
+        ages=st.lists(st.integers(-3, 8), min_size=3, max_size=3),
     )
-    def configure(self, whole_account, final_charges, waive_days):
+    def configure(self, whole_account, final_charges, waive_days, ages):
+        """The policy's options, and one invoice of each customer of 100 that
+        falls due ``ages`` days before the first day, so that the ladder is
+        walked from its start as well as jumped into."""
+        for customer, age in enumerate(ages):
+            self.new_invoice(customer, 100.0, age)
         policy = self.env.company.dunning_policy_id
         policy.write(
             {"handoff_whole_account": whole_account, "waive_interest_days": waive_days}
@@ -123,8 +130,16 @@ class DunningLifecycle(RuleBasedStateMachine):
 
     @rule(days=st.sampled_from([1, 2, 3, 7, 14]))
     def days_pass(self, days):
+        """Days pass without the job (a server down, a weekend without runs)."""
         type(self).steps += 1
         self.today += datetime.timedelta(days=days)
+
+    @rule(days=st.sampled_from([1, 3, 5, 8]))
+    def nights_pass(self, days):
+        """The job runs every night for ``days`` nights."""
+        for _night in range(days):
+            self.today += ONE_DAY
+            self.run_job()
 
     @rule()
     def run_job(self):
@@ -246,6 +261,26 @@ class DunningLifecycle(RuleBasedStateMachine):
         assert not twice, f"steps taken twice: {twice}"
 
     @invariant()
+    def the_job_never_failed(self):
+        """The job isolates a customer whose steps raise, and records the error:
+        in these sequences nothing should raise at all."""
+        errors = (
+            self.env["dunning.event"]
+            .sudo()
+            .search(
+                [
+                    ("move_id", "in", self.invoices.ids),
+                    "|",
+                    "&",
+                    ("kind", "=", "skipped"),
+                    ("state", "=", "failed"),
+                    ("reason", "=like", "Charge failed%"),
+                ]
+            )
+        )
+        assert not errors, f"the job failed: {errors.mapped('reason')}"
+
+    @invariant()
     def every_sent_step_has_its_message(self):
         sent = (
             self.env["dunning.event"]
@@ -363,8 +398,8 @@ class TestDunningLifecycle(DunningCase, SmtpCase):
         ]
 
     def test_every_sequence_ends_in_a_sound_state(self):
-        examples = int(os.environ.get("DUNNING_FUZZ_EXAMPLES", "6"))
-        steps = int(os.environ.get("DUNNING_FUZZ_STEPS", "20"))
+        examples = int(os.environ.get("DUNNING_FUZZ_EXAMPLES", "8"))
+        steps = int(os.environ.get("DUNNING_FUZZ_STEPS", "25"))
         DunningLifecycle.case = self
         DunningLifecycle.steps = 0
         run_state_machine_as_test(
