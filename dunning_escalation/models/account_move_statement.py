@@ -92,8 +92,9 @@ class AccountMove(models.Model):
     def dunning_statement_moves(self):
         """Invoices listed in the reminder being rendered for self (templates call
         this): the batch of the run, else every overdue open invoice of the customer.
-        """
-        ids = self.env.context.get("dunning_statement_ids")
+        Letters rendered together name each one's in ``dunning_letters``."""
+        letter = self.env.context.get("dunning_letters", {}).get(self.id)
+        ids = letter[0] if letter else self.env.context.get("dunning_statement_ids")
         if ids:
             return self.browse(ids).sorted(lambda m: (m.invoice_date_due, m.id))
         self.ensure_one()
@@ -140,7 +141,8 @@ class AccountMove(models.Model):
     def _dunning_letter_level(self):
         """The level a letter being rendered speaks for."""
         self.ensure_one()
-        level_id = self.env.context.get("dunning_level_id")
+        letter = self.env.context.get("dunning_letters", {}).get(self.id)
+        level_id = letter[1] if letter else self.env.context.get("dunning_level_id")
         return (
             self.env["dunning.level"].browse(level_id)
             if level_id

@@ -1,4 +1,5 @@
 import io
+from unittest.mock import patch
 
 from freezegun import freeze_time
 from PyPDF2 import PdfReader
@@ -6,8 +7,11 @@ from PyPDF2 import PdfReader
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 
+from odoo.addons.base.models.ir_actions_report import _wkhtml
+
 from .common import D
 from .common import DunningCase
+from .common import customers
 
 
 def pdf_text(content):
@@ -33,6 +37,45 @@ class TestDunningLetters(DunningCase):
             }
         )
         cls.policy.legal_profile = "by_customer"
+
+    def test_letters_of_a_run_are_rendered_together(self):
+        """Three customers at the final notice: with Odoo's patched wkhtmltopdf the
+        report is asked once for the three letters (one wkhtmltopdf run, split per
+        letter), else each letter on its own; either way each customer's letter
+        lists its own invoices and no one else's."""
+        others = customers(self.env, 2, prefix="Letter")
+        invoices = [
+            self._invoice("2026-02-20", 100.0 + n, partner=partner)
+            for n, partner in enumerate(self.customer | others)
+        ]
+        Report = type(self.env["ir.actions.report"])
+        render = Report._render_qweb_pdf_prepare_streams
+        calls = []
+
+        def counting(report, report_ref, data=None, res_ids=None):
+            calls.append(res_ids)
+            return render(report, report_ref, data, res_ids=res_ids)
+
+        with patch.object(Report, "_render_qweb_pdf_prepare_streams", counting):
+            self._run("2026-03-06")
+        if "(with patched qt)" in _wkhtml().version:
+            self.assertEqual(len(calls), 1)
+            self.assertEqual(sorted(calls[0]), sorted(move.id for move in invoices))
+        else:
+            self.assertEqual(sorted(calls), sorted([move.id] for move in invoices))
+        names = [invoice.partner_id.name for invoice in invoices]
+        for invoice in invoices:
+            letter = self._events(invoice, "letter")
+            self.assertEqual(letter.state, "done")
+            text = pdf_text(letter.attachment_id.raw)
+            with self.subTest(customer=invoice.partner_id.name):
+                self.assertIn(invoice.name, text)
+                self.assertIn(f"Dear {invoice.partner_id.name},", text)
+                for other in set(names) - {invoice.partner_id.name}:
+                    self.assertNotIn(other, text)
+                for other in invoices:
+                    if other != invoice:
+                        self.assertNotIn(other.name, text)
 
     def test_final_notice_letter_is_a_real_pdf(self):
         first = self._invoice("2026-02-20", 250.0)
