@@ -194,7 +194,15 @@ class AccountMove(models.Model):
                     level=level.name or _("no level"),
                 ),
             )
-            if until:
+            paused = move.dunning_blocked_until
+            if paused and paused > today:
+                # A dispute or a promise already pauses it: it keeps its reason,
+                # until the later of the two dates.
+                if until and until > paused:
+                    move._dunning_block(
+                        until, move.dunning_block_reason, move.dunning_block_note
+                    )
+            elif until:
                 move._dunning_block(until, "other", _("Recalled from the agency"))
 
     def _dunning_recall_step(self, today):

@@ -46,7 +46,7 @@ class AccountMove(models.Model):
                 )
             else:
                 credit_notes |= fee._dunning_partial_credit_note(amounts, ref, today)
-        if not credit_notes:
+        if not credit_notes and not self.env.context.get("dunning_waive_pending"):
             raise UserError(_("There is no open late-payment charge to waive here."))
         event_kinds = {"interest" if kind == "interest" else "fee" for kind in kinds}
         events = (
@@ -73,6 +73,37 @@ class AccountMove(models.Model):
                 }
             )
         return credit_notes
+
+    def _dunning_forgive_pending(self, reason):
+        """Forgive the charges of the invoices of self that are put off and not
+        booked yet (the consumer's waiting period, a rate to add): they are not
+        charged when their day comes. Returns the events forgiven."""
+        pending = (
+            self.env["dunning.event"]
+            .sudo()
+            .search(
+                [
+                    ("move_id", "in", self.ids),
+                    ("kind", "in", ("fee", "interest")),
+                    ("state", "in", ("waiting", "failed")),
+                    ("retry_date", "!=", False),
+                ]
+            )
+        )
+        for event in pending:
+            event.write(
+                {
+                    "state": "cancelled",
+                    "retry_date": False,
+                    "reason": self.env._(
+                        "%(reason)s. Waived by %(user)s before it was charged: %(why)s",
+                        reason=event.reason,
+                        user=self.env.user.name,
+                        why=reason,
+                    ),
+                }
+            )
+        return pending
 
     def _dunning_waivable(self, kinds):
         """{line: amount, taxes included} of the lines of ``kinds`` of the charge

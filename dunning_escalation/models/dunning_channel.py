@@ -62,6 +62,16 @@ class DunningChannel(models.AbstractModel):
     # ------------------------------------------------------------------
 
     @api.model
+    def _out(self, decisions, steps):
+        """The ids of the invoices of ``decisions`` whose message is out: sent now
+        (a done step among ``steps``) or before (no pending step)."""
+        sent = {
+            vals["move_id"] for vals in steps if vals.get("state", "done") == "done"
+        }
+        pending = {vals["move_id"] for vals in steps}
+        return sent | ({d.move.id for d in decisions} - pending)
+
+    @api.model
     def _pending(self, decisions):
         """The decisions whose step of this channel is not done yet (a level
         taken again after its mail came back does not repeat the others)."""

@@ -43,4 +43,4 @@ class DunningChannelCall(models.AbstractModel):
                 )
             )
         self._save_steps(steps)
-        return set()
+        return self._out(decisions, steps)

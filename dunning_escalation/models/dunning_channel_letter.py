@@ -72,7 +72,7 @@ class DunningChannelLetter(models.AbstractModel):
                 for decision in group
             ]
         self._save_steps(steps)
-        return set()
+        return self._out(decisions, steps)
 
     @api.model
     def _render_letters(self, letters, today):

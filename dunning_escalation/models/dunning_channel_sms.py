@@ -59,4 +59,4 @@ class DunningChannelSms(models.AbstractModel):
                 for decision in group
             ]
         self._save_steps(steps)
-        return set()
+        return self._out(decisions, steps)

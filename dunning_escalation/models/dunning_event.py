@@ -357,6 +357,10 @@ class DunningEvent(models.Model):
 
     def action_print_letters(self):
         """All the letters of self in one PDF to print, marked printed."""
+        self.env["account.move"]._dunning_check_group(
+            "account.group_account_invoice",
+            self.env._("Only invoicing users may print the dunning letters."),
+        )
         letters = self.filtered(
             lambda event: event.kind == "letter" and event.attachment_id
         )

@@ -44,14 +44,18 @@ class DunningRun(models.AbstractModel):
 
     @api.model
     def _cron_dunning_run(self):
-        """The daily run, for every company."""
+        """The daily run, for every company. When the scheduler's time is up in
+        one company, the run stops there with the work left reported, and the
+        scheduler starts it again soon: the companies done are quickly through."""
         today = self.env["account.move"]._dunning_today()
         for company in self.env["res.company"].sudo().search([]):
-            self._run_company(company, today)
+            if not self._run_company(company, today):
+                break
 
     @api.model
     def _run_company(self, company, today):
-        """One full run for ``company`` as on ``today``."""
+        """One full run for ``company`` as on ``today``. Returns False when it
+        stopped before the end (the scheduler's time was up)."""
         run = (
             self.sudo()
             .with_company(company)
@@ -62,7 +66,7 @@ class DunningRun(models.AbstractModel):
         run.env["account.move"]._dunning_settle_cases(company)
         # Charges put off on earlier days come before today's steps.
         run._retry_charges(company, today)
-        run._escalate_company(company, today)
+        return run._escalate_company(company, today)
 
     @api.model
     def _run_decisions(self, decisions, today):
@@ -85,7 +89,8 @@ class DunningRun(models.AbstractModel):
     def _escalate_company(self, company, today):
         """Decide and execute the steps due, in batches of customers: each batch
         locked (rows another worker holds are left for the next run), executed,
-        and its progress committed when run by the scheduler."""
+        and its progress committed when run by the scheduler. Returns False when
+        the scheduler's time ran out before the last batch."""
         Move = self.env["account.move"]
         domain = self._get_escalation_domain(company, today)
         partner_ids = [
@@ -106,10 +111,12 @@ class DunningRun(models.AbstractModel):
             self._execute_isolated(self._decide(moves, today), today)
             if in_cron:
                 remaining = max(len(partner_ids) - start - len(batch), 0)
-                if not self.env["ir.cron"]._commit_progress(
+                time_left = self.env["ir.cron"]._commit_progress(
                     len(batch), remaining=remaining
-                ):
-                    break  # out of time: the scheduler runs the job again
+                )
+                if remaining and not time_left:
+                    return False  # the scheduler runs the job again soon
+        return True
 
     # ------------------------------------------------------------------
     # Deciding
@@ -424,14 +431,26 @@ class DunningRun(models.AbstractModel):
         for (move, level), group in events.grouped(
             lambda event: (event.move_id, event.level_id)
         ).items():
+            customer = move.commercial_partner_id.with_company(move.company_id)
             if move.state != "posted" or move.payment_state not in OPEN_STATES:
+                why = _("the invoice was settled first")
+            elif not move.dunning_policy_id:
+                why = _("the invoice has no dunning policy any more")
+            elif customer.dunning_excluded:
+                why = _("the customer was excluded from dunning")
+            elif move.no_followup:
+                why = _("the invoice was excluded from follow-ups")
+            else:
+                why = False
+            if why:
                 group.write(
                     {
                         "state": "cancelled",
                         "retry_date": False,
                         "reason": _(
-                            "%s; not charged: the invoice was settled first",
-                            group[0].reason,
+                            "%(was)s; not charged: %(why)s",
+                            was=group[0].reason,
+                            why=why,
                         ),
                     }
                 )

@@ -8,6 +8,15 @@ from .dunning_policy import LEGAL_PROFILES
 _logger = logging.getLogger(__name__)
 
 
+# The dunning settings of a customer (see write).
+DUNNING_SETTINGS = {
+    "dunning_policy_id",
+    "dunning_contact_id",
+    "dunning_legal_profile",
+    "dunning_excluded",
+}
+
+
 class ResPartner(models.Model):
     _inherit = "res.partner"
 
@@ -184,6 +193,25 @@ class ResPartner(models.Model):
             "default_move_type": "out_invoice",
         }
         return action
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.su and any(DUNNING_SETTINGS & set(vals) for vals in vals_list):
+            self.env["account.move"]._dunning_check_group(
+                "account.group_account_invoice",
+                self.env._("Only invoicing users may change a customer's dunning."),
+            )
+        return super().create(vals_list)
+
+    def write(self, vals):
+        """A customer's dunning settings are the invoicing users' to set (an
+        auditor reads them), whatever the form or import."""
+        if not self.env.su and DUNNING_SETTINGS & set(vals):
+            self.env["account.move"]._dunning_check_group(
+                "account.group_account_invoice",
+                self.env._("Only invoicing users may change a customer's dunning."),
+            )
+        return super().write(vals)
 
     @api.constrains("dunning_policy_id")
     def _check_dunning_policy_company(self):

@@ -1,4 +1,6 @@
-from odoo.exceptions import AccessError
+from freezegun import freeze_time
+
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 
 from .common import D
@@ -494,3 +496,52 @@ class TestDunningLawDefaults(DunningCase):
         self.assertIn("the invoice was settled first", events[0].reason)
         self._run("2026-03-08")
         self.assertFalse(invoice.dunning_fee_move_ids)
+
+    def _waiting_consumer_invoice(self):
+        """A Dutch consumer's invoice whose agency-level charges wait until 7
+        March (the final notice went out late, on 20 February)."""
+        jansen = self._customer("Jansen", "base.nl", False)
+        eur = self.setup_other_currency("EUR", rates=[("2020-01-01", 1.0)])
+        invoice = self._invoice("2026-01-31", 1000.0, partner=jansen, currency=eur)
+        for day in ("2026-02-03", "2026-02-07", "2026-02-20", "2026-03-02"):
+            self._run(day)
+        self.assertEqual(
+            self._charge_events(invoice).mapped("state"), ["waiting", "waiting"]
+        )
+        return invoice
+
+    def test_charges_put_off_for_a_customer_excluded_since_are_not_booked(self):
+        invoice = self._waiting_consumer_invoice()
+        invoice.partner_id.dunning_excluded = True
+        self._run("2026-03-07")
+        self.assertFalse(invoice.dunning_fee_move_ids)
+        events = self._charge_events(invoice)
+        self.assertEqual(events.mapped("state"), ["cancelled", "cancelled"])
+        self.assertIn("the customer was excluded from dunning", events[0].reason)
+
+    def test_charges_put_off_can_be_waived_before_they_are_booked(self):
+        invoice = self._waiting_consumer_invoice()
+        wizard = (
+            self.env["dunning.waive.wizard"]
+            .with_context(active_model="account.move", active_ids=invoice.ids)
+            .create({"reason": "Agreed with the customer"})
+        )
+        self.assertEqual(wizard.move_ids, invoice)
+        self.assertFalse(wizard.fee_move_ids)
+        with freeze_time("2026-03-04"):
+            wizard.action_confirm()
+        events = self._charge_events(invoice)
+        self.assertEqual(events.mapped("state"), ["cancelled", "cancelled"])
+        self.assertIn(
+            "before it was charged: Agreed with the customer", events[0].reason
+        )
+        self._run("2026-03-07")
+        self.assertFalse(invoice.dunning_fee_move_ids)
+        # Nothing left to waive: a clear refusal.
+        with self.assertRaisesRegex(UserError, "no open late-payment charge"):
+            (
+                self.env["dunning.waive.wizard"]
+                .with_context(active_model="account.move", active_ids=invoice.ids)
+                .create({"reason": "again"})
+                .action_confirm()
+            )

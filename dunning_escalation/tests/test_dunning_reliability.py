@@ -199,6 +199,36 @@ class TestDunningCrash(DunningCase):
         self._assert_reminded_once(self.invoices)
         self.assertEqual(len(self._mails_of(self._events(self.invoices, "email"))), 5)
 
+    def test_out_of_time_the_run_stops_and_leaves_the_rest(self):
+        """The scheduler's time runs out after the first batch (``_commit_progress``
+        returns no time left): the run stops there, in this company and before the
+        next, with the work left reported; the next pick-up does the rest."""
+        cron = self.env.ref("dunning_escalation.ir_cron_dunning_run")
+        company_b = self.setup_other_company(name="Company B")["company"]
+        company_b.sequence = 1000  # run after this company
+        invoice_b = self._invoice("2026-03-10", 50.0, company=company_b)
+        progress = []
+
+        def out_of_time(ir_cron, processed=0, *, remaining=None, deactivate=False):
+            progress.append((processed, remaining))
+            return 0.0
+
+        with (
+            patch.object(dunning_run_module, "PARTNER_BATCH", 2),
+            patch.object(odoo_module, "current_test", False),
+            patch.object(type(self.env["ir.cron"]), "_commit_progress", out_of_time),
+            freeze_time("2026-03-13"),
+        ):
+            self.Move.with_context(cron_id=cron.id)._cron_dunning_run()
+        self.env.invalidate_all()
+        self.assertEqual(progress, [(2, 3)])
+        self._assert_reminded_once(self.invoices[:2])
+        self.assertFalse(self.invoices[2:].dunning_level_id)
+        self.assertFalse(invoice_b.dunning_level_id, "the next company waits")
+        self._run("2026-03-13")
+        self._assert_reminded_once(self.invoices)
+        self.assertTrue(invoice_b.dunning_level_id)
+
 
 @tagged("post_install", "-at_install")
 class TestDunningConcurrentWorkers(TransactionCase):

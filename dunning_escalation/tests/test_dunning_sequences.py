@@ -391,3 +391,39 @@ class TestDunningSequenceFixes(DunningCase):
         self.assertEqual(invoice.dunning_fee_move_ids.amount_total, 5.0)
         self._run("2026-03-07")
         self.assertEqual(len(invoice.dunning_fee_move_ids), 1)
+
+    def test_recall_keeps_a_dispute_that_pauses_the_invoice(self):
+        invoice = self._invoice("2026-02-01", 400.0)
+        self._run("2026-03-03")
+        self.assertTrue(invoice.dunning_handed_off)
+        with freeze_time("2026-03-05"):
+            invoice._dunning_block(D(2026, 5, 4), "dispute", "wrong goods")
+        with freeze_time("2026-03-10"):
+            invoice.action_dunning_recall()
+        # Still disputed until 4 May, later than the recall's 16 days.
+        self.assertRecordValues(
+            invoice,
+            [
+                {
+                    "dunning_handed_off": False,
+                    "dunning_block_reason": "dispute",
+                    "dunning_block_note": "wrong goods",
+                    "dunning_blocked_until": D(2026, 5, 4),
+                }
+            ],
+        )
+
+    def test_a_customer_s_dunning_is_set_by_invoicing_users(self):
+        auditor = new_test_user(
+            self.env,
+            login="dunning_seq_auditor",
+            groups="account.group_account_readonly,base.group_partner_manager",
+        )
+        for vals in ({"dunning_excluded": True}, {"dunning_legal_profile": "none"}):
+            with self.subTest(vals=vals), self.assertRaises(AccessError):
+                self.customer.with_user(auditor).write(vals)
+        self.assertFalse(self.customer.dunning_excluded)
+        # Other fields of the contact stay theirs to edit.
+        self.customer.with_user(auditor).write({"phone": "+31 20 123 4567"})
+        self.customer.dunning_excluded = True
+        self.assertTrue(self.customer.dunning_excluded)

@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 
 
 class DunningWaiveWizard(models.TransientModel):
@@ -9,8 +9,16 @@ class DunningWaiveWizard(models.TransientModel):
     fee_move_ids = fields.Many2many(
         "account.move",
         string="Charges",
-        required=True,
         domain=[("dunning_origin_id", "!=", False)],
+        help="The charge invoices to credit.",
+    )
+    move_ids = fields.Many2many(
+        "account.move",
+        "dunning_waive_wizard_pending_rel",
+        string="Invoices",
+        domain=[("dunning_origin_id", "=", False)],
+        help="The overdue invoices whose charges not booked yet (the consumer's "
+        "waiting period, a missing rate) are forgiven too.",
     )
     reason = fields.Char(required=True)
 
@@ -20,14 +28,26 @@ class DunningWaiveWizard(models.TransientModel):
         moves = self.env["account.move"].browse(self.env.context.get("active_ids", []))
         if self.env.context.get("active_model") == "account.move" and moves:
             fees = moves.filtered("dunning_origin_id") | moves.dunning_fee_move_ids
+            invoices = moves.filtered(lambda m: not m.dunning_origin_id)
             values["fee_move_ids"] = [fields.Command.set(fees.ids)]
+            values["move_ids"] = [
+                fields.Command.set((invoices | fees.dunning_origin_id).ids)
+            ]
         return values
 
     def action_confirm(self):
+        """Credit the charges booked and forgive those not booked yet."""
         self.ensure_one()
         if not self.env.user.has_group("account.group_account_manager"):
             raise AccessError(
                 self.env._("Only accounting administrators may waive charges.")
             )
-        self.fee_move_ids._dunning_waive(self.reason)
+        credit_notes = self.fee_move_ids.with_context(
+            dunning_waive_pending=True
+        )._dunning_waive(self.reason)
+        forgiven = self.move_ids._dunning_forgive_pending(self.reason)
+        if not credit_notes and not forgiven:
+            raise UserError(
+                self.env._("There is no open late-payment charge to waive here.")
+            )
         return {"type": "ir.actions.act_window_close"}
