@@ -9,17 +9,29 @@ from odoo.exceptions import UserError
 
 from .account_move import OPEN_STATES
 from .account_move import SETTLED_STATES
+from .account_move_charges import CHARGE_KINDS
 
 
 class AccountMove(models.Model):
     _inherit = "account.move"
 
     def _dunning_waive(self, reason, kinds=None):
-        """Cancel the charge invoices of self with credit notes; with ``kinds`` (a
-        set of charge types), only the lines of those kinds. A credit note never
-        credits more than is still open on a charge invoice: what earlier waivers
-        credited, line kind by line kind, and what the customer paid stay as
-        they are."""
+        """Waive the charge invoices of self (see _dunning_credit_charges); a
+        clear error when none is open."""
+        credit_notes = self._dunning_credit_charges(reason, kinds)
+        if not credit_notes:
+            raise UserError(
+                self.env._("There is no open late-payment charge to waive here.")
+            )
+        return credit_notes
+
+    def _dunning_credit_charges(self, reason, kinds=None):
+        """Cancel the open charge invoices of self with credit notes; with
+        ``kinds`` (a set of charge types), only the lines of those kinds. A credit
+        note never credits more than is still open on a charge invoice: what
+        earlier waivers credited, line kind by line kind, and what the customer
+        paid stay as they are. Returns the credit notes, none when nothing was
+        open."""
         _ = self.env._
         fees = self.filtered(
             lambda fee: fee.dunning_origin_id
@@ -46,8 +58,6 @@ class AccountMove(models.Model):
                 )
             else:
                 credit_notes |= fee._dunning_partial_credit_note(amounts, ref, today)
-        if not credit_notes and not self.env.context.get("dunning_waive_pending"):
-            raise UserError(_("There is no open late-payment charge to waive here."))
         event_kinds = {"interest" if kind == "interest" else "fee" for kind in kinds}
         events = (
             self.env["dunning.event"]
@@ -84,7 +94,7 @@ class AccountMove(models.Model):
             .search(
                 [
                     ("move_id", "in", self.ids),
-                    ("kind", "in", ("fee", "interest")),
+                    ("kind", "in", CHARGE_KINDS),
                     ("state", "in", ("waiting", "failed")),
                     ("retry_date", "!=", False),
                 ]

@@ -42,9 +42,7 @@ class DunningWaiveWizard(models.TransientModel):
             raise AccessError(
                 self.env._("Only accounting administrators may waive charges.")
             )
-        credit_notes = self.fee_move_ids.with_context(
-            dunning_waive_pending=True
-        )._dunning_waive(self.reason)
+        credit_notes = self.fee_move_ids._dunning_credit_charges(self.reason)
         forgiven = self.move_ids._dunning_forgive_pending(self.reason)
         if not credit_notes and not forgiven:
             raise UserError(
