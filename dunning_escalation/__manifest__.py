@@ -36,6 +36,9 @@
     ],
     "assets": {
         "web.assets_tests": ["dunning_escalation/static/tests/tours/**/*"],
+        "web.report_assets_common": [
+            "dunning_escalation/static/src/scss/dunning_report.scss"
+        ],
     },
     "images": [
         "static/description/dunning_invoice_list.png",

@@ -342,18 +342,25 @@ def find_records(odoo, outbox):
     )[0]
     if not company["dunning_policy_id"]:
         raise ScreenshotError(f"the company {invoice['company_id'][1]} has no policy")
+    # The letter as the job stored it, the one a user prints.
     letters = odoo.search_read(
         "dunning.event",
-        [("kind", "=", "letter"), ("state", "=", "done")],
-        ["move_id"],
+        [
+            ("kind", "=", "letter"),
+            ("state", "=", "done"),
+            ("attachment_id", "!=", False),
+        ],
+        ["attachment_id"],
         order="date desc, id desc",
         limit=1,
     )
+    if not letters:
+        raise ScreenshotError("the demo holds no letter: is its history built?")
     return {
         "invoice": invoice,
         "customer_id": invoice["commercial_partner_id"][0],
         "policy_id": company["dunning_policy_id"][0],
-        "letter_move_id": (letters[0]["move_id"][0] if letters else invoice["id"]),
+        "letter_attachment_id": letters[0]["attachment_id"][0],
         "mail": find_reminder_mail(odoo, outbox, invoice["id"]),
     }
 
@@ -489,13 +496,10 @@ def take(odoo, chrome, records, work):
 
     pdf = work / "letter.pdf"
     pdf.write_bytes(
-        odoo.download(
-            f"/report/pdf/dunning_escalation.report_dunning_letter/"
-            f"{records['letter_move_id']}"
-        )
+        odoo.download(f"/web/content/{records['letter_attachment_id']}?download=true")
     )
     if not pdf.read_bytes().startswith(b"%PDF"):
-        raise ScreenshotError("the letter report did not answer with a PDF")
+        raise ScreenshotError("the stored letter is no PDF")
     subprocess.run(
         [
             *("pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile"),

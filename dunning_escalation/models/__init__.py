@@ -17,6 +17,7 @@ from . import dunning_level
 from . import dunning_overdue_report
 from . import dunning_policy
 from . import dunning_run
+from . import ir_actions_report
 from . import ir_qweb
 from . import mail_mail
 from . import mail_template

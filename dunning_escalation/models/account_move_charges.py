@@ -350,42 +350,95 @@ class AccountMove(models.Model):
         to it, and record fee and interest events: done when charged, cancelled
         when refused for good, waiting (the law's period) or failed (a rate to
         add) when put off, which the run takes again on their retry date.
-        ``kinds`` limits it to those event kinds (a retry)."""
+        ``kinds`` limits it to those event kinds (a retry). Returns the charge
+        invoice, if any."""
         self.ensure_one()
-        _ = self.env._
+        return self._dunning_charge_many([(self, level, kinds)], today)
+
+    def _dunning_charge_many(self, charges, today):
+        """``_dunning_charge`` for each (invoice, level, kinds or None) of
+        ``charges``, together: the charge invoices created and posted in one go,
+        their events written with them. Returns the charge invoices."""
         Event = self.env["dunning.event"].sudo()
         # Charged, refused or waived once per level: a level taken again (its mail
         # came back) charges nothing more; what was put off is taken again.
         previous = {
-            event.kind: event
+            (event.move_id.id, event.level_id.id, event.kind): event
             for event in Event.search(
                 [
-                    ("move_id", "=", self.id),
-                    ("level_id", "=", level.id),
+                    ("move_id", "in", [move.id for move, _level, _kinds in charges]),
+                    ("level_id", "in", list({level.id for _m, level, _k in charges})),
                     ("kind", "in", CHARGE_KINDS),
                 ]
             )
         }
+        records = []  # (previous event or None, values)
+        booked = []  # (invoice, level, charge lines, refusals)
+        for move, level, kinds in charges:
+            before = {
+                kind: previous.get((move.id, level.id, kind)) for kind in CHARGE_KINDS
+            }
+            lines, plan = move._dunning_plan_charge(level, today, kinds, before)
+            records += plan
+            if lines:
+                booked.append((move, level, *lines))
+        fee_moves = self._dunning_book_charge_invoices(booked, today)
+        for (move, level, lines, refusals), fee_move in zip(
+            booked, fee_moves, strict=True
+        ):
+            for kind in CHARGE_KINDS:
+                types = ("fee", "compensation") if kind == "fee" else ("interest",)
+                charged = [v for v in lines if v["dunning_charge_type"] in types]
+                if charged:
+                    records.append(
+                        (
+                            previous.get((move.id, level.id, kind)),
+                            Event._prepare_values(
+                                move,
+                                kind,
+                                today,
+                                level=level,
+                                retry_date=False,
+                                state="done",
+                                amount=sum(v["price_unit"] for v in charged),
+                                fee_move_id=fee_move.id,
+                                reason="; ".join(
+                                    [v["name"] for v in charged]
+                                    + ([refusals[kind]] if kind in refusals else [])
+                                ),
+                            ),
+                        )
+                    )
+        for event, values in records:
+            if event:
+                event.write(values)
+        Event.create([values for event, values in records if not event])
+        return fee_moves
+
+    def _dunning_plan_charge(self, level, today, kinds, previous):
+        """What ``level`` charges on self: ((charge lines, refusals) or None, and
+        the events to record for what is refused or put off, as (previous event
+        or None, values)). ``previous`` holds the level's earlier events by kind."""
+        self.ensure_one()
+        _ = self.env._
+        Event = self.env["dunning.event"]
         pending = {
             kind
             for kind in (kinds or CHARGE_KINDS)
-            if kind not in previous or previous[kind].state in ("waiting", "failed")
+            if not previous[kind] or previous[kind].state in ("waiting", "failed")
         }
         if not pending:
-            return self.browse()
+            return None, []
         lines, refusals, deferred = self._dunning_charge_lines(
             level, today, tuple(sorted(pending))
         )
+        records = []
 
         def record(kind, vals):
             values = Event._prepare_values(
                 self, kind, today, level=level, **{"retry_date": False, **vals}
             )
-            event = previous.get(kind)
-            if event:
-                event.write(values)
-            else:
-                Event.create(values)
+            records.append((previous[kind], values))
 
         charged_kinds = {
             "interest" if vals["dunning_charge_type"] == "interest" else "fee"
@@ -399,7 +452,7 @@ class AccountMove(models.Model):
         # A kind put off before that has nothing left to charge now (charged
         # since at a later level, or nothing more due) is closed.
         for kind in pending - charged_kinds - set(deferred) - set(refusals):
-            if kind in previous:
+            if previous[kind]:
                 record(
                     kind,
                     {
@@ -410,68 +463,65 @@ class AccountMove(models.Model):
                         ),
                     },
                 )
-        if not lines:
+        return ((lines, refusals) if lines else None), records
+
+    def _dunning_book_charge_invoices(self, booked, today):
+        """The charge invoices of ``booked`` ((invoice, level, charge lines,
+        refusals)), created and posted together, in its order."""
+        if not booked:
             return self.browse()
-        company = self.company_id
-        income = self.journal_id.default_account_id
-        fee_account = company.dunning_fee_account_id or income
-        interest_account = company.dunning_interest_account_id or fee_account
-        taxes = company.dunning_fee_tax_ids
-        invoice_lines = [
-            Command.create(
-                {
-                    **vals,
-                    "quantity": 1,
-                    "account_id": (
-                        interest_account
-                        if vals["dunning_charge_type"] == "interest"
-                        else fee_account
-                    ).id,
-                    "tax_ids": [
-                        Command.set(
-                            []
-                            if vals["dunning_charge_type"] == "interest"
-                            else taxes.ids
-                        )
-                    ],
-                }
-            )
-            for vals in lines
-        ]
-        fee_move = (
-            self.env["account.move"]
-            .sudo()
-            .with_company(company)
-            .create(
+        _ = self.env._
+        values = []
+        for move, _level, lines, _refusals in booked:
+            company = move.company_id
+            income = move.journal_id.default_account_id
+            fee_account = company.dunning_fee_account_id or income
+            interest_account = company.dunning_interest_account_id or fee_account
+            taxes = company.dunning_fee_tax_ids
+            values.append(
                 {
                     "move_type": "out_invoice",
-                    "partner_id": self.partner_id.id,
-                    "currency_id": self.currency_id.id,
-                    "journal_id": self.journal_id.id,
+                    "company_id": company.id,
+                    "partner_id": move.partner_id.id,
+                    "currency_id": move.currency_id.id,
+                    "journal_id": move.journal_id.id,
                     "invoice_date": today,
                     "invoice_date_due": today,
                     "invoice_payment_term_id": False,
-                    "dunning_origin_id": self.id,
-                    "ref": _("Late-payment charges on %s", self.name),
-                    "invoice_line_ids": invoice_lines,
+                    "dunning_origin_id": move.id,
+                    "ref": _("Late-payment charges on %s", move.name),
+                    "invoice_line_ids": [
+                        Command.create(
+                            {
+                                **vals,
+                                "quantity": 1,
+                                "account_id": (
+                                    interest_account
+                                    if vals["dunning_charge_type"] == "interest"
+                                    else fee_account
+                                ).id,
+                                "tax_ids": [
+                                    Command.set(
+                                        []
+                                        if vals["dunning_charge_type"] == "interest"
+                                        else taxes.ids
+                                    )
+                                ],
+                            }
+                        )
+                        for vals in lines
+                    ],
                 }
             )
+        companies = self.env["res.company"].browse(
+            list({move.company_id.id for move, *_rest in booked})
         )
-        fee_move.action_post()
-        for kind in CHARGE_KINDS:
-            types = ("fee", "compensation") if kind == "fee" else ("interest",)
-            charged = [vals for vals in lines if vals["dunning_charge_type"] in types]
-            if charged:
-                record(
-                    kind,
-                    {
-                        "state": "done",
-                        "amount": sum(vals["price_unit"] for vals in charged),
-                        "fee_move_id": fee_move.id,
-                        "reason": "; ".join(
-                            [vals["name"] for vals in charged]
-                            + ([refusals[kind]] if kind in refusals else [])
-                        ),
-                    },
-                )
-        return fee_move
+        fee_moves = (
+            self.env["account.move"]
+            .sudo()
+            .with_company(companies[:1])
+            .with_context(allowed_company_ids=companies.ids)
+            .create(values)
+        )
+        fee_moves.action_post()
+        return self.env["account.move"].sudo().browse(fee_moves.ids)

@@ -3,17 +3,13 @@ project) per customer with its invoices and case file; the recall of an invoice
 into in-house dunning; cases settled once their invoices are paid."""
 
 import datetime
-import logging
 from collections import defaultdict
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import pdf
 
 from ..tools import ladder
 from .account_move import SETTLED_STATES
-
-_logger = logging.getLogger(__name__)
 
 
 class AccountMove(models.Model):
@@ -30,6 +26,7 @@ class AccountMove(models.Model):
         groups = defaultdict(lambda: self.browse())
         for move in self:
             groups[(move.dunning_policy_id, move.commercial_partner_id)] |= move
+        policies = {}
         for (policy, partner), moves in groups.items():
             if policy.handoff_whole_account:
                 # Paused (blocked, disputed, promised) and excluded invoices stay.
@@ -102,57 +99,9 @@ class AccountMove(models.Model):
             moves._dunning_write(
                 {"dunning_handed_off": True, "dunning_last_date": today}
             )
-            try:
-                with self.env.cr.savepoint():
-                    task.dunning_move_ids._dunning_attach_case_file(task, policy)
-            except Exception as error:
-                _logger.warning("dunning: case file of %s failed: %s", task.name, error)
-                task.message_post(
-                    body=self.env._("The case file could not be made: %s", error)
-                )
-
-    def _dunning_attach_case_file(self, task, policy):
-        """Attach the case file (statement, history, copies of every letter) to the
-        handoff task, and mail it to the agency when the policy says so."""
-        _ = self.env._
-        report = self.env.ref("dunning_escalation.action_report_dunning_case_file")
-        content, _kind = (
-            report.sudo()
-            .with_context(force_report_rendering=True)
-            ._render_qweb_pdf(report.report_name, self.ids)
-        )
-        letters = self.dunning_event_ids.filtered(
-            lambda e: e.kind == "letter" and e.attachment_id
-        ).attachment_id.sudo()
-        if letters:
-            content = pdf.merge_pdf([content, *letters.mapped("raw")])
-        attachment = (
-            self.env["ir.attachment"]
-            .sudo()
-            .create(
-                {
-                    "name": _("Case file %s.pdf", task.name),
-                    "raw": content,
-                    "res_model": "project.task",
-                    "res_id": task.id,
-                    "mimetype": "application/pdf",
-                }
-            )
-        )
-        if policy.handoff_mail_agency and policy.agency_partner_id.email:
-            # Mailed, not made a follower: the agency gets no access to the case
-            # in the project, nor to any other.
-            task.with_context(
-                mail_notify_force_send=False, mail_post_autofollow=False
-            ).message_post(
-                body=_("Please find the case file of %s attached.", task.name),
-                subject=task.name,
-                partner_ids=policy.agency_partner_id.ids,
-                attachment_ids=attachment.ids,
-                message_type="comment",
-                subtype_xmlid="mail.mt_comment",
-            )
-        return attachment
+            policies[task] = policy
+        # The case files of every case of the batch, rendered together.
+        Task.concat(*policies)._dunning_attach_case_files(policies)
 
     def _dunning_recall(self, reason):
         _ = self.env._

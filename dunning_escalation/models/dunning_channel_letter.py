@@ -1,17 +1,10 @@
 """The letter channel: the level's letter (report ``dunning_letter``) rendered to
 PDF for each message, stored on the invoice and in its history, for the list of
 letters to print (and the registered letter's tracking number). The letters of a
-batch are rendered together, in one call of the report (one wkhtmltopdf run, split
-per letter, where wkhtmltopdf is built with Odoo's patched Qt), each naming its
-invoices and level in the ``dunning_letters`` context; otherwise one by one."""
-
-import logging
+batch are rendered together (models/ir_actions_report.py), each naming its
+invoices and level in the ``dunning_letters`` context."""
 
 from odoo import api, models
-
-from odoo.addons.base.models.ir_actions_report import _wkhtml
-
-_logger = logging.getLogger(__name__)
 
 
 class DunningChannelLetter(models.AbstractModel):
@@ -77,45 +70,19 @@ class DunningChannelLetter(models.AbstractModel):
     @api.model
     def _render_letters(self, letters, today):
         """The PDF of each letter of ``letters`` ({invoice: (the invoices it lists,
-        its level)}), in one rendering of the report: {invoice id: (PDF, False)},
-        or (False, why) for a letter that could not be made. When the batch cannot
-        be rendered or split, each letter is rendered on its own."""
-        _ = self.env._
+        its level)}), rendered in batches: {invoice id: (PDF, False)}, or (False,
+        why) for a letter that could not be made."""
         if not letters:
             return {}
-        report = self.env.ref("dunning_escalation.action_report_dunning_letter").sudo()
-        context = {
-            "dunning_letters": {
+        report = self.env.ref("dunning_escalation.action_report_dunning_letter")
+        pdfs = report.with_context(
+            dunning_letters={
                 move.id: (statement.ids, level.id)
                 for move, (statement, level) in letters.items()
             },
-            "dunning_date": today,
-            # Always a PDF, never the HTML Odoo falls back to in tests.
-            "force_report_rendering": True,
+            dunning_date=today,
+        )._dunning_render_pdfs([move.id for move in letters])
+        return {
+            move_id: (content, error and self.env._("Letter failed: %s", error))
+            for move_id, (content, error) in pdfs.items()
         }
-        ids = [move.id for move in letters]
-        # Odoo renders several documents in one wkhtmltopdf run only with its
-        # patched Qt (it refuses otherwise, after running it).
-        if len(ids) > 1 and "(with patched qt)" in _wkhtml().version:
-            try:
-                with self.env.cr.savepoint():
-                    streams = report.with_context(
-                        **context
-                    )._render_qweb_pdf_prepare_streams(report.report_name, None, ids)
-                if set(streams) == set(ids):
-                    return {
-                        move_id: (stream["stream"].getvalue(), False)
-                        for move_id, stream in streams.items()
-                    }
-            except Exception:  # each letter again on its own, to find the one at fault
-                _logger.info("dunning: letters rendered one by one after a failure")
-        pdfs = {}
-        for move_id in ids:
-            try:
-                content, _kind = report.with_context(**context)._render_qweb_pdf(
-                    report.report_name, [move_id]
-                )
-                pdfs[move_id] = (content, False)
-            except Exception as error:  # recorded as the step's failure
-                pdfs[move_id] = (False, _("Letter failed: %s", error))
-        return pdfs

@@ -32,6 +32,8 @@ _logger = logging.getLogger(__name__)
 ONE_DAY = datetime.timedelta(days=1)
 # Customers handled per transaction by the scheduled job.
 PARTNER_BATCH = 200
+# Invoices of the other phases (payments, pauses) handled per transaction.
+MOVE_BATCH = 1000
 
 
 class DunningRun(models.AbstractModel):
@@ -62,7 +64,8 @@ class DunningRun(models.AbstractModel):
             .with_context(allowed_company_ids=company.ids, dunning_date=today)
         )
         run._expire_blocks(company, today)
-        run._record_payments(company, today)
+        if not run._record_payments(company, today):
+            return False
         run.env["account.move"]._dunning_settle_cases(company)
         # Charges put off on earlier days come before today's steps.
         run._retry_charges(company, today)
@@ -237,9 +240,9 @@ class DunningRun(models.AbstractModel):
         # The level moves, and charges, once its message is out (or when it has
         # none to send).
         advanced = [d for d in moving if d.move.id not in held_back]
-        for decision in advanced:
-            if decision.level._charges():
-                decision.move._dunning_charge(decision.level, today)
+        Move._dunning_charge_many(
+            [(d.move, d.level, None) for d in advanced if d.level._charges()], today
+        )
         by_level = defaultdict(list)
         for decision in advanced:
             by_level[decision.level].append(decision.move.id)
@@ -366,30 +369,40 @@ class DunningRun(models.AbstractModel):
                 moves._dunning_unblock(_("Block expired"))
 
     @api.model
+    def _get_payments_domain(self, company):
+        """The invoices of ``company`` paid since their last reminder and not yet
+        recorded as paid: what changed, found by the missing event, not by reading
+        every invoice ever dunned and paid."""
+        return [
+            ("company_id", "=", company.id),
+            ("move_type", "in", DUNNED_MOVE_TYPES),
+            ("dunning_level_id", "!=", False),
+            ("payment_state", "in", PAID_STATES),
+            ("dunning_event_ids", "not any", [("kind", "=", "paid")]),
+        ]
+
+    @api.model
     def _record_payments(self, company, today):
         """Invoices that had a reminder and are now paid: an event, the policy's
-        thank-you mail once, and the interest it forgives."""
-        paid = self.env["account.move"].search(
-            [
-                ("company_id", "=", company.id),
-                ("move_type", "in", DUNNED_MOVE_TYPES),
-                ("dunning_level_id", "!=", False),
-                ("payment_state", "in", PAID_STATES),
-            ]
-        )
-        if not paid:
-            return
-        already = set(
-            self.env["dunning.event"]
-            .sudo()
-            .search([("move_id", "in", paid.ids), ("kind", "=", "paid")])
-            .move_id.ids
-        )
-        newly_paid = paid.filtered(lambda m: m.id not in already)
-        thanks = self.env["dunning.channel.mail"]._send_thanks(newly_paid)
+        thank-you mail once, and the interest it forgives; in batches, each
+        committed when run by the scheduler. Returns False when the scheduler's
+        time ran out first."""
+        Move = self.env["account.move"]
+        domain = self._get_payments_domain(company)
+        while True:
+            paid = Move.search(domain, limit=MOVE_BATCH, order="id")
+            if not paid:
+                return True
+            self._process_payments(paid, today)
+            if not self._commit_batch(len(paid), Move.search_count(domain)):
+                return False
+
+    @api.model
+    def _process_payments(self, paid, today):
+        thanks = self.env["dunning.channel.mail"]._send_thanks(paid)
         Event = self.env["dunning.event"].sudo()
         events = []
-        for move in newly_paid:
+        for move in paid:
             reason = self.env._("Paid in full after %s", move.dunning_level_id.name)
             message, error = thanks.get(move.id, (False, False))
             if error:
@@ -406,6 +419,14 @@ class DunningRun(models.AbstractModel):
                 )
             )
         Event.create(events)
+
+    @api.model
+    def _commit_batch(self, done, remaining):
+        """Commit a batch's progress when run by the scheduler: whether to go on
+        (always outside the scheduler, and in tests)."""
+        if not self.env.context.get("cron_id") or modules.module.current_test:
+            return True
+        return self.env["ir.cron"]._commit_progress(done, remaining=remaining)
 
     @api.model
     def _retry_charges(self, company, today):

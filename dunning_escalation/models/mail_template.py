@@ -45,6 +45,27 @@ class MailTemplate(models.Model):
         return cache[key]
 
     @api.model
+    def _generate_template_attachments(
+        self, res_ids, render_fields, render_results=None
+    ):
+        """The addon's reports attached to a template (the customer's statement)
+        are rendered for all the records of a mass mailing together, in batches,
+        instead of one wkhtmltopdf run per mail; Odoo then takes each record's PDF
+        from the context (ir.actions.report._render_qweb_pdf)."""
+        reports = self.report_template_ids.filtered(
+            lambda report: report.report_name.startswith("dunning_escalation.")
+        )
+        if len(res_ids) > 1 and reports and "report_template_ids" in render_fields:
+            self = self.with_context(
+                dunning_rendered_pdfs={
+                    report.id: report._dunning_render_pdfs(res_ids)
+                    for report in reports
+                }
+            )
+        return super()._generate_template_attachments(
+            res_ids, render_fields, render_results=render_results
+        )
+
     def _dunning_migrate_totals_per_currency(self):
         """Rewrite the amounts of the reminder templates of an older version, in
         every language, to the totals per currency. The templates are data a user

@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
+from odoo.tools import pdf
 
 # Stages of a collection case that only accounting administrators move a case into
 # or out of, whatever the path (button, drag and drop, import).
@@ -93,3 +94,50 @@ class ProjectTask(models.Model):
         stage = self.env.ref("dunning_escalation.project_task_stage_written_off")
         self.sudo().write({"stage_id": stage.id})
         return True
+
+    def _dunning_attach_case_files(self, policies):
+        """Attach to each case of self its case file (its invoices' statement and
+        history, then copies of every letter they were sent), rendered together,
+        and mail it to the agency where its policy (``policies``: {case: policy})
+        says so. A case file that cannot be made is said on its case."""
+        _ = self.env._
+        report = self.env.ref("dunning_escalation.action_report_dunning_case_file")
+        pdfs = report._dunning_render_pdfs(self.ids)
+        made, values = self.browse(), []
+        for task in self:
+            content, error = pdfs[task.id]
+            if error:
+                task.message_post(body=_("The case file could not be made: %s", error))
+                continue
+            letters = task.dunning_move_ids.dunning_event_ids.filtered(
+                lambda event: event.kind == "letter" and event.attachment_id
+            ).attachment_id.sudo()
+            if letters:
+                content = pdf.merge_pdf([content, *letters.mapped("raw")])
+            made |= task
+            values.append(
+                {
+                    "name": _("Case file %s.pdf", task.name),
+                    "raw": content,
+                    "res_model": "project.task",
+                    "res_id": task.id,
+                    "mimetype": "application/pdf",
+                }
+            )
+        attachments = self.env["ir.attachment"].sudo().create(values)
+        for task, attachment in zip(made, attachments, strict=True):
+            policy = policies[task]
+            if policy.handoff_mail_agency and policy.agency_partner_id.email:
+                # Mailed, not made a follower: the agency gets no access to the case
+                # in the project, nor to any other.
+                task.with_context(
+                    mail_notify_force_send=False, mail_post_autofollow=False
+                ).message_post(
+                    body=_("Please find the case file of %s attached.", task.name),
+                    subject=task.name,
+                    partner_ids=policy.agency_partner_id.ids,
+                    attachment_ids=attachment.ids,
+                    message_type="comment",
+                    subtype_xmlid="mail.mt_comment",
+                )
+        return attachments

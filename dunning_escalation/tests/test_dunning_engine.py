@@ -352,6 +352,31 @@ class TestDunningPayments(DunningCase):
             invoice.dunning_level_id, self.level_1, "history keeps the level"
         )
 
+    def test_payments_phase_reads_only_the_newly_paid(self):
+        """The payments phase takes the invoices paid since their last reminder
+        and not yet recorded, not every dunned invoice ever paid: an invoice
+        recorded as paid on an earlier day is not read again."""
+        earlier = self._invoice("2026-03-10", 300.0)
+        later = self._invoice("2026-03-10", 200.0, partner=self.customer_2)
+        self._run("2026-03-13")
+        self._register_payment(earlier, payment_date="2026-03-14")
+        self._run("2026-03-15")
+        self._register_payment(later, payment_date="2026-03-16")
+        Run = type(self.env["dunning.run"])
+        process = Run._process_payments
+        given = []
+
+        def recording(run, paid, today):
+            given.append(paid)
+            return process(run, paid, today)
+
+        with patch.object(Run, "_process_payments", recording):
+            self._run("2026-03-17")
+            self._run("2026-03-18")
+        self.assertEqual(len(given), 1, "one batch, on the first of the two runs")
+        self.assertEqual(given[0], later)
+        self.assertEqual(len(self._events(earlier | later, "paid")), 2)
+
     def test_payments_of_a_day_each_get_their_thank_you(self):
         """Three reminded invoices paid before the same run, one of a customer who
         has lost its email address since: two thank-you mails, each on its own

@@ -1,4 +1,5 @@
 import io
+from unittest.mock import patch
 
 from freezegun import freeze_time
 from PyPDF2 import PdfReader
@@ -33,6 +34,47 @@ class TestDunningHandoff(DunningCase):
             self._run(day)
         task = self.env["project.task"].search([("dunning_move_ids", "in", first.ids)])
         return first | second, task
+
+    def test_case_files_of_a_run_are_rendered_together(self):
+        """Two customers handed over in one run: their two case files come from
+        one wkhtmltopdf run, each with its own customer's invoices only, and each
+        followed by the copies of its own letters."""
+        first = self._invoice("2026-02-01", 400.0)
+        second = self._invoice("2026-02-01", 250.0, partner=self.customer_2)
+        for day in ("2026-02-15",):
+            self._run(day)
+        Report = type(self.env["ir.actions.report"])
+        run = Report._run_wkhtmltopdf
+        calls = []
+
+        def counting(report, bodies, *args, **kwargs):
+            calls.append(report.env.context.get("dunning_letters") is None)
+            return run(report, bodies, *args, **kwargs)
+
+        with patch.object(Report, "_run_wkhtmltopdf", counting):
+            self._run("2026-03-03")
+        self.assertEqual(calls.count(True), 1, "one run for both case files")
+        for invoice, other in ((first, second), (second, first)):
+            task = self.env["project.task"].search(
+                [("dunning_move_ids", "in", invoice.ids)]
+            )
+            case_file = self.env["ir.attachment"].search(
+                [("res_model", "=", "project.task"), ("res_id", "=", task.id)]
+            )
+            self.assertEqual(len(case_file), 1)
+            text = " ".join(
+                " ".join(
+                    page.extract_text()
+                    for page in PdfReader(io.BytesIO(case_file.raw)).pages
+                ).split()
+            )
+            with self.subTest(customer=invoice.partner_id.name):
+                self.assertIn("Collection case file", text)
+                self.assertIn(invoice.name, text)
+                self.assertIn(f"Debtor: {invoice.partner_id.name}", text)
+                self.assertNotIn(other.name, text)
+                self.assertNotIn(other.partner_id.name, text)
+                self.assertIn(f"Dear {invoice.partner_id.name},", text)
 
     def test_handoff_task_with_case_file(self):
         invoices, task = self._handed_over()

@@ -7,11 +7,18 @@ from PyPDF2 import PdfReader
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 
-from odoo.addons.base.models.ir_actions_report import _wkhtml
-
 from .common import D
 from .common import DunningCase
 from .common import customers
+
+
+def pdf_fonts(reader):
+    """The names of the fonts a PDF's pages use."""
+    return {
+        font.get_object()["/BaseFont"]
+        for page in reader.pages
+        for font in page["/Resources"].get("/Font", {}).values()
+    }
 
 
 def pdf_text(content):
@@ -38,35 +45,43 @@ class TestDunningLetters(DunningCase):
         )
         cls.policy.legal_profile = "by_customer"
 
+    def _counting_wkhtmltopdf(self):
+        """A patch counting the runs of wkhtmltopdf, with the pages each was given."""
+        Report = type(self.env["ir.actions.report"])
+        run = Report._run_wkhtmltopdf
+        calls = []
+
+        def counting(report, bodies, *args, **kwargs):
+            calls.append(bodies)
+            return run(report, bodies, *args, **kwargs)
+
+        return patch.object(Report, "_run_wkhtmltopdf", counting), calls
+
     def test_letters_of_a_run_are_rendered_together(self):
-        """Three customers at the final notice: with Odoo's patched wkhtmltopdf the
-        report is asked once for the three letters (one wkhtmltopdf run, split per
-        letter), else each letter on its own; either way each customer's letter
-        lists its own invoices and no one else's."""
+        """Three customers at the final notice: one wkhtmltopdf run makes the three
+        letters, one page of HTML with the report's styles in it (no server to
+        fetch them from), split per letter; each customer's letter lists its own
+        invoices and no one else's, in the styles' font."""
         others = customers(self.env, 2, prefix="Letter")
         invoices = [
             self._invoice("2026-02-20", 100.0 + n, partner=partner)
             for n, partner in enumerate(self.customer | others)
         ]
-        Report = type(self.env["ir.actions.report"])
-        render = Report._render_qweb_pdf_prepare_streams
-        calls = []
-
-        def counting(report, report_ref, data=None, res_ids=None):
-            calls.append(res_ids)
-            return render(report, report_ref, data, res_ids=res_ids)
-
-        with patch.object(Report, "_render_qweb_pdf_prepare_streams", counting):
+        counting, calls = self._counting_wkhtmltopdf()
+        with counting:
             self._run("2026-03-06")
-        if "(with patched qt)" in _wkhtml().version:
-            self.assertEqual(len(calls), 1)
-            self.assertEqual(sorted(calls[0]), sorted(move.id for move in invoices))
-        else:
-            self.assertEqual(sorted(calls), sorted([move.id] for move in invoices))
+        self.assertEqual(len(calls), 1, "one wkhtmltopdf run for the three letters")
+        self.assertEqual(len(calls[0]), 1, "one page of HTML")
+        page = calls[0][0]
+        self.assertNotIn('rel="stylesheet"', page)
+        self.assertIn(".o_body_pdf", page, "the report's styles, in the page")
+        self.assertNotIn("@font-face", page, "the system's fonts, not web fonts")
         names = [invoice.partner_id.name for invoice in invoices]
         for invoice in invoices:
             letter = self._events(invoice, "letter")
             self.assertEqual(letter.state, "done")
+            reader = PdfReader(io.BytesIO(letter.attachment_id.raw))
+            self.assertEqual(len(reader.pages), 1)
             text = pdf_text(letter.attachment_id.raw)
             with self.subTest(customer=invoice.partner_id.name):
                 self.assertIn(invoice.name, text)
@@ -76,6 +91,53 @@ class TestDunningLetters(DunningCase):
                 for other in invoices:
                     if other != invoice:
                         self.assertNotIn(other.name, text)
+                # Unstyled, wkhtmltopdf prints in its serif default.
+                self.assertEqual(
+                    [name for name in pdf_fonts(reader) if "Serif" in name], []
+                )
+
+    def test_letters_of_many_pages_and_a_failed_one(self):
+        """A letter of two pages and more keeps all its pages and the next letter
+        starts where it should; a letter that cannot be made fails alone, said in
+        its history, and its batch's other letters are made."""
+        long_customer, short_customer, broken = customers(self.env, 3, prefix="Len")
+        many = [
+            self._invoice("2026-02-20", 10.0 + n, partner=long_customer)
+            for n in range(70)
+        ]
+        short = self._invoice("2026-02-20", 99.0, partner=short_customer)
+        failing = self._invoice("2026-02-20", 55.0, partner=broken)
+        Report = type(self.env["ir.actions.report"])
+        together = Report._dunning_render_together
+
+        def refusing(report, res_ids):
+            if failing.id in res_ids:
+                raise ValueError("the printer's template is broken")
+            return together(report, res_ids)
+
+        with patch.object(Report, "_dunning_render_together", refusing):
+            self._run("2026-03-06")
+        lead = self._events(many[0], "letter")
+        self.assertEqual(
+            self._events(many[-1], "letter").attachment_id,
+            lead.attachment_id,
+            "one letter for the customer's 70 invoices",
+        )
+        reader = PdfReader(io.BytesIO(lead.attachment_id.raw))
+        self.assertGreaterEqual(len(reader.pages), 2)
+        text = pdf_text(lead.attachment_id.raw)
+        for invoice in (many[0], many[35], many[-1]):
+            self.assertIn(invoice.name, text)
+        self.assertNotIn(short.name, text)
+        self.assertNotIn(short_customer.name, text)
+        letter = self._events(short, "letter")
+        self.assertEqual(letter.state, "done")
+        content = letter.attachment_id.raw
+        self.assertEqual(len(PdfReader(io.BytesIO(content)).pages), 1)
+        self.assertIn(f"Dear {short_customer.name},", pdf_text(content))
+        failed = self._events(failing, "letter")
+        self.assertRecordValues(failed, [{"state": "failed", "attachment_id": False}])
+        self.assertIn("the printer's template is broken", failed.reason)
 
     def test_final_notice_letter_is_a_real_pdf(self):
         first = self._invoice("2026-02-20", 250.0)
@@ -182,3 +244,49 @@ class TestDunningStatement(DunningCase):
             self.env.ref("dunning_escalation.mail_template_dunning_statement"),
         )
         self.assertIn("Statement of overdue invoices", composer.subject)
+
+    def test_statements_of_a_mass_mailing_are_rendered_together(self):
+        """The statement template sent to two customers at once: one wkhtmltopdf
+        run makes both statements, and each mail carries its own customer's."""
+        mine = self._invoice("2026-02-20", 250.0)
+        theirs = self._invoice("2026-02-20", 80.0, partner=self.customer_2)
+        template = self.env.ref("dunning_escalation.mail_template_dunning_statement")
+        partners = self.customer | self.customer_2
+        Report = type(self.env["ir.actions.report"])
+        run = Report._run_wkhtmltopdf
+        calls = []
+
+        def counting(report, bodies, *args, **kwargs):
+            calls.append(len(bodies))
+            return run(report, bodies, *args, **kwargs)
+
+        composer = (
+            self.env["mail.compose.message"]
+            .with_context(
+                default_model="res.partner",
+                default_res_ids=partners.ids,
+                default_template_id=template.id,
+                default_composition_mode="mass_mail",
+            )
+            .create({})
+        )
+        with (
+            freeze_time("2026-03-14"),
+            patch.object(Report, "_run_wkhtmltopdf", counting),
+        ):
+            composer._action_send_mail()
+        self.assertEqual(calls, [1], "one wkhtmltopdf run, one page of HTML")
+        for partner, own, other in (
+            (self.customer, mine, theirs),
+            (self.customer_2, theirs, mine),
+        ):
+            mail = self.env["mail.mail"].search(
+                [("model", "=", "res.partner"), ("res_id", "=", partner.id)]
+            )
+            self.assertEqual(len(mail), 1)
+            self.assertEqual(len(mail.attachment_ids), 1)
+            text = pdf_text(mail.attachment_ids.raw)
+            with self.subTest(customer=partner.name):
+                self.assertIn("Statement of overdue invoices", text)
+                self.assertIn(own.name, text)
+                self.assertNotIn(other.name, text)
