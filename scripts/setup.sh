@@ -84,6 +84,34 @@ ensure_venv() {
   echo "$wanted" >"$STATE/venv.stamp"
 }
 
+# OCA's queue_job (19.0, from PyPI), for dunning_escalation_queue: its wheel unpacked
+# into an addons directory of the cache, on the addons path of every configuration.
+QUEUE_JOB_REQUIREMENT='odoo-addon-queue_job>=19.0,<19.1'
+QUEUE_JOB_ADDONS=$ADDONS_DIR/queue_job-19.0
+ensure_queue_job() {
+  [ -f "$QUEUE_JOB_ADDONS/queue_job/__manifest__.py" ] && return 0
+  say "Getting queue_job 19.0 from PyPI"
+  local dl
+  dl=$(mktemp -d)
+  "$VENV/bin/pip" download -q --no-deps -d "$dl" "$QUEUE_JOB_REQUIREMENT" ||
+    die "pip could not download $QUEUE_JOB_REQUIREMENT"
+  rm -rf "$QUEUE_JOB_ADDONS.tmp"
+  "$VENV/bin/python" - "$dl" "$QUEUE_JOB_ADDONS.tmp" <<'PY'
+import pathlib, sys, zipfile
+
+wheel = next(pathlib.Path(sys.argv[1]).glob("*.whl"))
+prefix = "odoo/addons/"
+with zipfile.ZipFile(wheel) as archive:
+    for name in archive.namelist():
+        if name.startswith(prefix) and not name.endswith("/"):
+            target = pathlib.Path(sys.argv[2], name[len(prefix):])
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(archive.read(name))
+PY
+  rm -rf "$dl" "$QUEUE_JOB_ADDONS"
+  mv "$QUEUE_JOB_ADDONS.tmp" "$QUEUE_JOB_ADDONS"
+}
+
 # Lets the postgres user reach the cluster's directory when the cache sits in root's home.
 grant_pg_traversal() {
   [ "$(id -u)" = 0 ] || return 0
@@ -146,7 +174,7 @@ write_odoo_conf() {
     sha256sum | cut -c1-8).conf
   cat >"$conf" <<CONF
 [options]
-addons_path = $ODOO_DIR/odoo/addons,$ODOO_DIR/addons,$REPO_ROOT
+addons_path = $ODOO_DIR/odoo/addons,$ODOO_DIR/addons,$QUEUE_JOB_ADDONS,$REPO_ROOT
 data_dir = $DUNNING_CACHE/filestore
 db_host = 127.0.0.1
 db_port = $PGPORT
@@ -166,6 +194,7 @@ setup_all() {
   ensure_debian_packages
   ensure_odoo_source
   ensure_venv
+  ensure_queue_job
   ensure_pg_cluster
 }
 

@@ -88,12 +88,16 @@ class AccountMove(models.Model):
         compute="_compute_dunning_next_date",
         store=True,
         copy=False,
+        # The job finds its work by it; only open overdue invoices have one.
+        index="btree_not_null",
         groups="account.group_account_invoice,account.group_account_readonly",
     )
     dunning_blocked_until = fields.Date(
         string="Dunning Blocked Until",
         readonly=True,
         copy=False,
+        # The job ends the pauses due by it; few invoices have one.
+        index="btree_not_null",
         help="No dunning step is taken before this date.",
         groups="account.group_account_invoice,account.group_account_readonly",
     )

@@ -74,7 +74,8 @@ class DunningChannelLetter(models.AbstractModel):
         why) for a letter that could not be made."""
         if not letters:
             return {}
-        report = self.env.ref("dunning_escalation.action_report_dunning_letter")
+        # As the job: a billing user's button renders what the job would.
+        report = self.env.ref("dunning_escalation.action_report_dunning_letter").sudo()
         pdfs = report.with_context(
             dunning_letters={
                 move.id: (statement.ids, level.id)

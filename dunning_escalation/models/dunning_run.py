@@ -30,7 +30,9 @@ from .account_move_charges import CHARGE_KINDS
 _logger = logging.getLogger(__name__)
 
 ONE_DAY = datetime.timedelta(days=1)
-# Customers handled per transaction by the scheduled job.
+# Customers handled per transaction by the scheduled job, unless the system
+# parameter dunning_escalation.partner_batch says otherwise (smaller batches: more
+# jobs for queue_job's workers to share, dunning_escalation_queue).
 PARTNER_BATCH = 200
 # Invoices of the other phases (payments, pauses) handled per transaction.
 MOVE_BATCH = 1000
@@ -63,7 +65,8 @@ class DunningRun(models.AbstractModel):
             .with_company(company)
             .with_context(allowed_company_ids=company.ids, dunning_date=today)
         )
-        run._expire_blocks(company, today)
+        if not run._expire_blocks(company, today):
+            return False
         if not run._record_payments(company, today):
             return False
         run.env["account.move"]._dunning_settle_cases(company)
@@ -90,36 +93,69 @@ class DunningRun(models.AbstractModel):
 
     @api.model
     def _escalate_company(self, company, today):
-        """Decide and execute the steps due, in batches of customers: each batch
-        locked (rows another worker holds are left for the next run), executed,
-        and its progress committed when run by the scheduler. Returns False when
-        the scheduler's time ran out before the last batch."""
-        Move = self.env["account.move"]
+        """Decide and execute the steps due, in batches of customers. Returns False
+        when the scheduler's time ran out before the last batch."""
         domain = self._get_escalation_domain(company, today)
         partner_ids = [
             partner.id
-            for [partner] in Move._read_group(domain, ["commercial_partner_id"])
+            for [partner] in self.env["account.move"]._read_group(
+                domain, ["commercial_partner_id"]
+            )
         ]
+        size = self._partner_batch_size()
+        batches = [
+            partner_ids[start : start + size]
+            for start in range(0, len(partner_ids), size)
+        ]
+        return self._process_escalation_batches(company, today, batches)
+
+    @api.model
+    def _partner_batch_size(self):
+        """Customers per batch: the system parameter, when a positive number."""
+        value = (
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("dunning_escalation.partner_batch", "")
+        )
+        value = value.strip()
+        return int(value) if value.isdigit() and int(value) > 0 else PARTNER_BATCH
+
+    @api.model
+    def _process_escalation_batches(self, company, today, batches):
+        """Take the batches (lists of customer ids) one after the other, each
+        locked (rows another worker holds are left for the next run), executed
+        and its progress committed when run by the scheduler. An addon may hand
+        them to other workers instead (dunning_escalation_queue)."""
         in_cron = (
             bool(self.env.context.get("cron_id")) and not modules.module.current_test
         )
-        for start in range(0, len(partner_ids), PARTNER_BATCH):
-            batch = partner_ids[start : start + PARTNER_BATCH]
-            moves = Move.search(
-                [*domain, ("commercial_partner_id", "in", batch)],
-                order="commercial_partner_id, invoice_date_due, id",
-            )
+        left = sum(len(batch) for batch in batches)
+        for batch in batches:
+            self._escalate_batch(company, today, batch, lock=in_cron)
+            left -= len(batch)
             if in_cron:
-                moves = moves.try_lock_for_update()
-            self._execute_isolated(self._decide(moves, today), today)
-            if in_cron:
-                remaining = max(len(partner_ids) - start - len(batch), 0)
                 time_left = self.env["ir.cron"]._commit_progress(
-                    len(batch), remaining=remaining
+                    len(batch), remaining=left
                 )
-                if remaining and not time_left:
+                if left and not time_left:
                     return False  # the scheduler runs the job again soon
         return True
+
+    @api.model
+    def _escalate_batch(self, company, today, partner_ids, lock=False):
+        """Decide and execute the steps due today for the customers
+        ``partner_ids`` of ``company``; with ``lock``, only on the invoices no
+        other transaction holds."""
+        moves = self.env["account.move"].search(
+            [
+                *self._get_escalation_domain(company, today),
+                ("commercial_partner_id", "in", partner_ids),
+            ],
+            order="commercial_partner_id, invoice_date_due, id",
+        )
+        if lock:
+            moves = moves.try_lock_for_update()
+        self._execute_isolated(self._decide(moves, today), today)
 
     # ------------------------------------------------------------------
     # Deciding
@@ -349,24 +385,30 @@ class DunningRun(models.AbstractModel):
     @api.model
     def _expire_blocks(self, company, today):
         """End the pauses whose date has come; a promise to pay that the invoice
-        did not keep says so."""
+        did not keep says so. In batches, each committed when run by the
+        scheduler; returns False when the scheduler's time ran out first."""
         _ = self.env._
-        expired = self.env["account.move"].search(
-            [
-                ("company_id", "=", company.id),
-                ("dunning_blocked_until", "!=", False),
-                ("dunning_blocked_until", "<=", today),
-            ]
-        )
-        for reason, moves in expired.grouped("dunning_block_reason").items():
-            if reason == "promise":
-                broken = moves.filtered(lambda m: m.payment_state in OPEN_STATES)
-                broken._dunning_unblock(
-                    _("Promise to pay broken: still unpaid, dunning resumes")
-                )
-                (moves - broken)._dunning_unblock(_("Promise kept"))
-            else:
-                moves._dunning_unblock(_("Block expired"))
+        Move = self.env["account.move"]
+        domain = [
+            ("company_id", "=", company.id),
+            ("dunning_blocked_until", "!=", False),
+            ("dunning_blocked_until", "<=", today),
+        ]
+        while True:
+            expired = Move.search(domain, limit=MOVE_BATCH, order="id")
+            if not expired:
+                return True
+            for reason, moves in expired.grouped("dunning_block_reason").items():
+                if reason == "promise":
+                    broken = moves.filtered(lambda m: m.payment_state in OPEN_STATES)
+                    broken._dunning_unblock(
+                        _("Promise to pay broken: still unpaid, dunning resumes")
+                    )
+                    (moves - broken)._dunning_unblock(_("Promise kept"))
+                else:
+                    moves._dunning_unblock(_("Block expired"))
+            if not self._commit_batch(len(expired), Move.search_count(domain)):
+                return False
 
     @api.model
     def _get_payments_domain(self, company):

@@ -49,9 +49,10 @@ class IrActionsReport(models.Model):
         """Render this report for each record of ``res_ids``, in batches:
         {res_id: (PDF content, False)}, or (False, why) for a document that could
         not be made. A batch that fails is rendered again one document at a time,
-        so that one broken document spoils no other."""
+        so that one broken document spoils no other. The documents are rendered
+        as the environment's user, as Odoo renders a report."""
         self.ensure_one()
-        report = self.sudo().with_context(force_report_rendering=True, debug=False)
+        report = self.with_context(force_report_rendering=True, debug=False)
         pdfs = {}
         for batch in split_every(PDF_BATCH_SIZE, list(res_ids)):
             try:
@@ -203,7 +204,7 @@ def split_pdf(content, count):
         end = starts[index + 1] if index + 1 < len(starts) else len(reader.pages)
         writer = PdfFileWriter()
         for number in range(start, end):
-            writer.addPage(reader.getPage(number))
+            writer.add_page(reader.pages[number])
         stream = io.BytesIO()
         writer.write(stream)
         parts.append(stream.getvalue())

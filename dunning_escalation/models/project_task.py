@@ -101,8 +101,9 @@ class ProjectTask(models.Model):
         and mail it to the agency where its policy (``policies``: {case: policy})
         says so. A case file that cannot be made is said on its case."""
         _ = self.env._
+        # The case is the agency's business, rendered whoever handed it over.
         report = self.env.ref("dunning_escalation.action_report_dunning_case_file")
-        pdfs = report._dunning_render_pdfs(self.ids)
+        pdfs = report.sudo()._dunning_render_pdfs(self.ids)
         made, values = self.browse(), []
         for task in self:
             content, error = pdfs[task.id]

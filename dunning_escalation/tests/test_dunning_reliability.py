@@ -30,6 +30,12 @@ from .common import customers as _customers
 ENGINE_LOGGER = "odoo.addons.dunning_escalation.models.account_move"
 
 
+def inline(cron):
+    """The context of the scheduler's run taking its batches itself, also where
+    dunning_escalation_queue would hand them to queue_job's workers."""
+    return {"cron_id": cron.id, "queue_job__no_delay": True}
+
+
 class WorkerKilled(BaseException):
     """The process dies (killed for its time limit, out of memory): nothing in the
     engine catches it, what was not committed is lost."""
@@ -184,7 +190,7 @@ class TestDunningCrash(DunningCase):
             freeze_time("2026-03-13"),
         ):
             try:
-                self.Move.with_context(cron_id=cron.id)._cron_dunning_run()
+                self.Move.with_context(**inline(cron))._cron_dunning_run()
             except WorkerKilled:
                 transaction[0].close(rollback=True)
             else:
@@ -219,7 +225,7 @@ class TestDunningCrash(DunningCase):
             patch.object(type(self.env["ir.cron"]), "_commit_progress", out_of_time),
             freeze_time("2026-03-13"),
         ):
-            self.Move.with_context(cron_id=cron.id)._cron_dunning_run()
+            self.Move.with_context(**inline(cron))._cron_dunning_run()
         self.env.invalidate_all()
         self.assertEqual(progress, [(2, 3)])
         self._assert_reminded_once(self.invoices[:2])
@@ -302,7 +308,7 @@ class TestDunningConcurrentWorkers(TransactionCase):
         Move = (
             env["account.move"]
             .with_company(company)
-            .with_context(cron_id=cron.id, allowed_company_ids=company.ids)
+            .with_context(**inline(cron), allowed_company_ids=company.ids)
         )
         moves = Move.browse(move_ids)
         level = company.dunning_policy_id.level_ids[0]
@@ -321,7 +327,7 @@ class TestDunningConcurrentWorkers(TransactionCase):
                 freeze_time("2026-03-13"),
             ):
                 env["dunning.run"].with_company(company).with_context(
-                    cron_id=cron.id, allowed_company_ids=company.ids
+                    **inline(cron), allowed_company_ids=company.ids
                 )._escalate_company(company, D(2026, 3, 13))
             env.invalidate_all()
 
