@@ -84,19 +84,17 @@ ensure_venv() {
   echo "$wanted" >"$STATE/venv.stamp"
 }
 
-# OCA's queue_job (19.0, from PyPI), for dunning_escalation_queue: its wheel unpacked
-# into an addons directory of the cache, on the addons path of every configuration.
-QUEUE_JOB_REQUIREMENT='odoo-addon-queue_job>=19.0,<19.1'
-QUEUE_JOB_ADDONS=$ADDONS_DIR/queue_job-19.0
-ensure_queue_job() {
-  [ -f "$QUEUE_JOB_ADDONS/queue_job/__manifest__.py" ] && return 0
-  say "Getting queue_job 19.0 from PyPI"
-  local dl
+# An Odoo addon from PyPI (an OCA wheel, REQUIREMENT) unpacked into the addons
+# directory DIR of the cache, once: fetch_addon_wheel REQUIREMENT DIR NAME.
+fetch_addon_wheel() {
+  local requirement=$1 dir=$2 name=$3 dl
+  [ -f "$dir/$name/__manifest__.py" ] && return 0
+  say "Getting $name from PyPI ($requirement)"
   dl=$(mktemp -d)
-  "$VENV/bin/pip" download -q --no-deps -d "$dl" "$QUEUE_JOB_REQUIREMENT" ||
-    die "pip could not download $QUEUE_JOB_REQUIREMENT"
-  rm -rf "$QUEUE_JOB_ADDONS.tmp"
-  "$VENV/bin/python" - "$dl" "$QUEUE_JOB_ADDONS.tmp" <<'PY'
+  "$VENV/bin/pip" download -q --no-deps -d "$dl" "$requirement" ||
+    die "pip could not download $requirement"
+  rm -rf "$dir.tmp"
+  "$VENV/bin/python" - "$dl" "$dir.tmp" <<'PY'
 import pathlib, sys, zipfile
 
 wheel = next(pathlib.Path(sys.argv[1]).glob("*.whl"))
@@ -108,8 +106,15 @@ with zipfile.ZipFile(wheel) as archive:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(archive.read(name))
 PY
-  rm -rf "$dl" "$QUEUE_JOB_ADDONS"
-  mv "$QUEUE_JOB_ADDONS.tmp" "$QUEUE_JOB_ADDONS"
+  rm -rf "$dl" "$dir"
+  mv "$dir.tmp" "$dir"
+}
+
+# OCA's queue_job (19.0), for dunning_escalation_queue, on the addons path of every
+# configuration.
+QUEUE_JOB_ADDONS=$ADDONS_DIR/queue_job-19.0
+ensure_queue_job() {
+  fetch_addon_wheel 'odoo-addon-queue_job>=19.0,<19.1' "$QUEUE_JOB_ADDONS" queue_job
 }
 
 # Lets the postgres user reach the cluster's directory when the cache sits in root's home.
