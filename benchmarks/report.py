@@ -37,6 +37,14 @@ def main():
                 f"      {name:<15} {phase['seconds']:>9.2f} s {per['ms']:>8.3f} ms/inv "
                 f"{phase['queries']:>8} queries {per['queries']:>7.3f}/inv"
             )
+        delivery = result.get("delivery")
+        if delivery:
+            print(
+                f"      delivery: {delivery['delivered']} mails to the SMTP sink in "
+                f"{delivery['seconds']} s ({delivery['ms_per_mail']} ms and "
+                f"{delivery['queries']} queries in all), "
+                f"{delivery['still_queued']} left queued"
+            )
     ratio = "n/a"
     if ours and peer:
         ratio = f"{peer['ms_per_invoice'] / ours['ms_per_invoice']:.1f}x"
