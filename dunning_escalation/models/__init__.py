@@ -17,8 +17,10 @@ from . import dunning_level
 from . import dunning_overdue_report
 from . import dunning_policy
 from . import dunning_run
+from . import dunning_run_phases
 from . import ir_actions_report
 from . import ir_qweb
+from . import mail_followers
 from . import mail_mail
 from . import mail_template
 from . import project_task

@@ -36,6 +36,8 @@ from markupsafe import escape
 from odoo import api, models
 from odoo.tools import SQL, clean_context, split_every
 
+from .mail_followers import RECIPIENTS_KEY
+
 
 class QueuedMail(NamedTuple):
     """One reminder to queue: rendered, its author and sender chosen."""
@@ -77,10 +79,13 @@ class AccountMove(models.Model):
             int(self.env["ir.config_parameter"].sudo().get_param("mail.batch_size"))
             or 50
         )
+        recipients_context = {
+            RECIPIENTS_KEY: self._dunning_recipient_data(moves, msg_vals_list)
+        }
         pending = []
         for mail, message, msg_vals in zip(mails, messages, msg_vals_list, strict=True):
             # The language of the layout when the recipient has none: the user's.
-            move = mail.move._fallback_lang()
+            move = mail.move.with_context(**recipients_context)._fallback_lang()
             move._message_post_after_hook(message, msg_vals)
             recipients = move._notify_get_recipients(message, msg_vals)
             move._notify_thread_with_out_of_office(message, recipients, msg_vals)
@@ -95,6 +100,58 @@ class AccountMove(models.Model):
             )
         self._dunning_create_notification_mails(pending)
         return messages
+
+    @api.model
+    def _dunning_recipient_data(self, moves, msg_vals_list):
+        """What ``mail.followers._get_recipient_data`` answers for each message of
+        ``msg_vals_list``, read for all of them in three queries: the invoices'
+        followers of the message's subtype, the data of every addressee, and who
+        follows which invoice whatever the subtype (an addressee who follows the
+        invoice counts as a follower, as in the mail module's own query). Keyed
+        as mail.followers reads it back; messages of an internal subtype are left
+        to the mail module."""
+        Followers = self.env["mail.followers"]
+        data = {}
+        by_kind = defaultdict(list)
+        for vals in msg_vals_list:
+            by_kind[(vals["message_type"], vals["subtype_id"])].append(
+                (vals["res_id"], tuple(sorted(vals["partner_ids"])))
+            )
+        for (message_type, subtype_id), items in by_kind.items():
+            subtype = self.env["mail.message.subtype"].browse(subtype_id)
+            if message_type == "user_notification" or not subtype or subtype.internal:
+                continue
+            records = self.browse([move_id for move_id, _pids in items])
+            followers = Followers._get_recipient_data(records, message_type, subtype_id)
+            addressees = sorted({pid for _move_id, pids in items for pid in pids})
+            partners = (
+                Followers._get_recipient_data(
+                    self.browse(), message_type, subtype_id, addressees
+                )[0]
+                if addressees
+                else {}
+            )
+            follows = {
+                (follower.res_id, follower.partner_id.id)
+                for follower in Followers.sudo().search_fetch(
+                    [
+                        ("res_model", "=", self._name),
+                        ("res_id", "in", records.ids),
+                        ("partner_id", "in", addressees),
+                    ],
+                    ["res_id", "partner_id"],
+                )
+            }
+            for move_id, pids in items:
+                entries = dict(followers.get(move_id, {}))
+                for pid in pids:
+                    if pid not in entries and pid in partners:
+                        entries[pid] = {
+                            **partners[pid],
+                            "is_follower": (move_id, pid) in follows,
+                        }
+                data[(move_id, message_type, subtype_id, pids)] = entries
+        return data
 
     @api.model
     def _dunning_prepare_signup(self, moves):

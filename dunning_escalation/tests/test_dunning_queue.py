@@ -128,6 +128,60 @@ class TestDunningQueue(DunningCase):
         self.assertNotIn(self.customer, batched.message_partner_ids)
         self.assertNotIn(self.customer_2, posted.message_partner_ids)
 
+    def test_recipients_read_for_the_batch_are_the_mail_modules(self):
+        """The recipients of each reminder, read for the whole batch, are what the
+        mail module reads for that one message: internal followers of the
+        message's subtype (inbox and email), a follower of another subtype
+        left out, the addressee following the invoice or not, an addressee
+        following another subtype counted as a follower."""
+        subtype = self.env.ref("mail.mt_comment")
+        note = self.env.ref("mail.mt_note")
+        first = self._invoice("2026-03-10", 100.0)
+        second = self._invoice("2026-03-10", 80.0, partner=self.customer_2)
+        third = self._invoice("2026-03-10", 60.0, partner=self.customer_2)
+        first.message_subscribe(partner_ids=self.clerk.partner_id.ids)
+        first.message_subscribe(
+            partner_ids=self.manager.partner_id.ids, subtype_ids=note.ids
+        )
+        second.message_subscribe(partner_ids=(self.manager | self.clerk).partner_id.ids)
+        second.message_subscribe(partner_ids=self.customer_2.ids)
+        third.message_subscribe(partner_ids=self.customer_2.ids, subtype_ids=note.ids)
+        moves = first | second | third
+        addressees = {
+            first: self.customer,
+            second: self.customer_2,
+            third: self.customer_2 | self.customer,
+        }
+        msg_vals_list = [
+            {
+                "message_type": "comment",
+                "subtype_id": subtype.id,
+                "res_id": move.id,
+                "partner_ids": addressees[move].ids,
+            }
+            for move in moves
+        ]
+        batch = self.Move._dunning_recipient_data(moves, msg_vals_list)
+        Followers = self.env["mail.followers"]
+        for move in moves:
+            own = Followers._get_recipient_data(
+                move, "comment", subtype.id, addressees[move].ids
+            )[move.id]
+            key = (move.id, "comment", subtype.id, tuple(sorted(addressees[move].ids)))
+            with self.subTest(invoice=move.name):
+                self.assertEqual(batch[key], own)
+        # Checked by hand: who each message reaches.
+        self.assertEqual(
+            sorted(batch[(first.id, "comment", subtype.id, (self.customer.id,))]),
+            sorted([self.customer.id, self.clerk.partner_id.id]),
+        )
+        third_key = tuple(sorted((self.customer_2 | self.customer).ids))
+        self.assertTrue(
+            batch[(third.id, "comment", subtype.id, third_key)][self.customer_2.id][
+                "is_follower"
+            ]
+        )
+
     def test_queries_grow_by_a_few_per_customer(self):
         """Two customers reminded, then eight more in the same batch size: each
         extra customer costs a few queries (2.5 here; posting each reminder with

@@ -1,0 +1,178 @@
+"""The phases of a run before it escalates (``dunning.run``, see dunning_run.py):
+end the pauses due, record the invoices paid since, take again the charges put off
+until today. Each reads only what is due today (an expired pause, a payment not yet
+recorded, a charge whose retry date has come) and goes in batches, each committed
+when the scheduler runs the job."""
+
+import datetime
+import logging
+
+from odoo import api, models, modules
+
+from .account_move import DUNNED_MOVE_TYPES
+from .account_move import OPEN_STATES
+from .account_move import PAID_STATES
+from .account_move_charges import CHARGE_KINDS
+
+_logger = logging.getLogger(__name__)
+
+ONE_DAY = datetime.timedelta(days=1)
+# Invoices of these phases handled per transaction.
+MOVE_BATCH = 1000
+
+
+class DunningRun(models.AbstractModel):
+    _inherit = "dunning.run"
+
+    @api.model
+    def _expire_blocks(self, company, today):
+        """End the pauses whose date has come; a promise to pay that the invoice
+        did not keep says so. In batches, each committed when run by the
+        scheduler; returns False when the scheduler's time ran out first."""
+        _ = self.env._
+        Move = self.env["account.move"]
+        domain = [
+            ("company_id", "=", company.id),
+            ("dunning_blocked_until", "!=", False),
+            ("dunning_blocked_until", "<=", today),
+        ]
+        while True:
+            expired = Move.search(domain, limit=MOVE_BATCH, order="id")
+            if not expired:
+                return True
+            for reason, moves in expired.grouped("dunning_block_reason").items():
+                if reason == "promise":
+                    broken = moves.filtered(lambda m: m.payment_state in OPEN_STATES)
+                    broken._dunning_unblock(
+                        _("Promise to pay broken: still unpaid, dunning resumes")
+                    )
+                    (moves - broken)._dunning_unblock(_("Promise kept"))
+                else:
+                    moves._dunning_unblock(_("Block expired"))
+            if not self._commit_batch(len(expired), Move.search_count(domain)):
+                return False
+
+    @api.model
+    def _get_payments_domain(self, company):
+        """The invoices of ``company`` paid since their last reminder and not yet
+        recorded as paid: what changed, found by the missing event, not by reading
+        every invoice ever dunned and paid."""
+        return [
+            ("company_id", "=", company.id),
+            ("move_type", "in", DUNNED_MOVE_TYPES),
+            ("dunning_level_id", "!=", False),
+            ("payment_state", "in", PAID_STATES),
+            ("dunning_event_ids", "not any", [("kind", "=", "paid")]),
+        ]
+
+    @api.model
+    def _record_payments(self, company, today):
+        """Invoices that had a reminder and are now paid: an event, the policy's
+        thank-you mail once, and the interest it forgives; in batches, each
+        committed when run by the scheduler. Returns False when the scheduler's
+        time ran out first."""
+        Move = self.env["account.move"]
+        domain = self._get_payments_domain(company)
+        while True:
+            paid = Move.search(domain, limit=MOVE_BATCH, order="id")
+            if not paid:
+                return True
+            self._process_payments(paid, today)
+            if not self._commit_batch(len(paid), Move.search_count(domain)):
+                return False
+
+    @api.model
+    def _process_payments(self, paid, today):
+        thanks = self.env["dunning.channel.mail"]._send_thanks(paid)
+        Event = self.env["dunning.event"].sudo()
+        events = []
+        for move in paid:
+            reason = self.env._("Paid in full after %s", move.dunning_level_id.name)
+            message, error = thanks.get(move.id, (False, False))
+            if error:
+                reason = f"{reason}; {error}"
+            move._dunning_auto_waive_interest()
+            events.append(
+                Event._prepare_values(
+                    move,
+                    "paid",
+                    today,
+                    amount=move.amount_total,
+                    mail_message_id=message.id if message else False,
+                    reason=reason,
+                )
+            )
+        Event.create(events)
+
+    @api.model
+    def _commit_batch(self, done, remaining):
+        """Commit a batch's progress when run by the scheduler: whether to go on
+        (always outside the scheduler, and in tests)."""
+        if not self.env.context.get("cron_id") or modules.module.current_test:
+            return True
+        return self.env["ir.cron"]._commit_progress(done, remaining=remaining)
+
+    @api.model
+    def _retry_charges(self, company, today):
+        """Take again the charges put off until today or earlier: the consumer's
+        waiting period over, an exchange or statutory rate added since. Whatever
+        level the invoice stands at now, with the agency included; an invoice
+        settled in the meantime is not charged, and a paused one waits for the
+        end of its pause."""
+        _ = self.env._
+        events = (
+            self.env["dunning.event"]
+            .sudo()
+            .search(
+                [
+                    ("company_id", "=", company.id),
+                    ("kind", "in", CHARGE_KINDS),
+                    ("state", "in", ("waiting", "failed")),
+                    ("retry_date", "<=", today),
+                    ("level_id", "!=", False),
+                ]
+            )
+        )
+        for (move, level), group in events.grouped(
+            lambda event: (event.move_id, event.level_id)
+        ).items():
+            customer = move.commercial_partner_id.with_company(move.company_id)
+            if move.state != "posted" or move.payment_state not in OPEN_STATES:
+                why = _("the invoice was settled first")
+            elif not move.dunning_policy_id:
+                why = _("the invoice has no dunning policy any more")
+            elif customer.dunning_excluded:
+                why = _("the customer was excluded from dunning")
+            elif move.no_followup:
+                why = _("the invoice was excluded from follow-ups")
+            else:
+                why = False
+            if why:
+                group.write(
+                    {
+                        "state": "cancelled",
+                        "retry_date": False,
+                        "reason": _(
+                            "%(was)s; not charged: %(why)s",
+                            was=group[0].reason,
+                            why=why,
+                        ),
+                    }
+                )
+            elif move.dunning_blocked_until and move.dunning_blocked_until > today:
+                group.write({"retry_date": move.dunning_blocked_until})
+            else:
+                try:
+                    with self.env.cr.savepoint():
+                        move.with_context(dunning_date=today)._dunning_charge(
+                            level, today, kinds=set(group.mapped("kind"))
+                        )
+                except Exception as error:  # recorded, retried by the next run
+                    _logger.exception("dunning: charges on %s failed", move.name)
+                    group.write(
+                        {
+                            "state": "failed",
+                            "retry_date": today + ONE_DAY,
+                            "reason": _("Charge failed, retried tomorrow: %s", error),
+                        }
+                    )
