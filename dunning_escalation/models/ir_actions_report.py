@@ -104,10 +104,12 @@ class IrActionsReport(models.Model):
         document = pages[0]
         target = document.body
         for index, page in enumerate(pages):
-            container = etree.Element(
-                "div",
-                {"style": "page-break-before: always;"} if index else {},
-            )
+            # Each document keeps its language's direction (an Arabic letter in a
+            # batch of English ones reads right to left).
+            attributes = {"dir": page.body.get("dir") or "ltr"}
+            if index:
+                attributes["style"] = "page-break-before: always;"
+            container = etree.Element("div", attributes)
             container.append(_mark(index))
             container.extend(page.body)
             target.append(container)

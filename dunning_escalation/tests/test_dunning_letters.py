@@ -96,6 +96,22 @@ class TestDunningLetters(DunningCase):
                     [name for name in pdf_fonts(reader) if "Serif" in name], []
                 )
 
+    def test_each_letter_of_a_batch_keeps_its_direction(self):
+        """An Arabic-speaking customer's letter reads right to left in a batch
+        with an English one, which stays left to right."""
+        self.env["res.lang"]._activate_lang("ar_001")
+        arabic = customers(self.env, 1, prefix="Arabic")
+        arabic.lang = "ar_001"
+        self._invoice("2026-02-20", 100.0)
+        self._invoice("2026-02-20", 120.0, partner=arabic)
+        counting, calls = self._counting_wkhtmltopdf()
+        with counting:
+            self._run("2026-03-06")
+        self.assertEqual(len(calls), 1)
+        page = calls[0][0]
+        self.assertEqual(page.count('<div dir="rtl"'), 1)
+        self.assertEqual(page.count('<div dir="ltr"'), 1)
+
     def test_letters_of_many_pages_and_a_failed_one(self):
         """A letter of two pages and more keeps all its pages and the next letter
         starts where it should; a letter that cannot be made fails alone, said in
