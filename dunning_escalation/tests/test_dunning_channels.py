@@ -1,3 +1,5 @@
+from unittest.mock import patch
+
 from odoo.tests import tagged
 
 from odoo.addons.sms.tests.common import MockSMS
@@ -21,6 +23,33 @@ class TestDunningChannels(DunningCase, MockSMS):
         with self.mockSMSGateway():
             sms._send()
         return sms
+
+    def test_sms_of_two_companies_leave_in_one_run_of_the_queue(self):
+        """Firm reminders of two companies on the same day: the SMS queue's job
+        sends both SMS, each through its company, instead of failing on the mixed
+        batch and leaving them queued."""
+        company_b = self.setup_other_company(name="Company B SMS")["company"]
+        ours = self._invoice("2026-03-10", 321.0)
+        theirs = self._invoice("2026-03-10", 123.0, company=company_b)
+        self._run("2026-03-17")
+        events = self._events(ours | theirs, "sms")
+        self.assertEqual(len(events), 2)
+        queued = self.env["sms.sms"].search([("state", "=", "outgoing")])
+        self.assertEqual(
+            set(queued.mail_message_id.record_company_id.ids),
+            {self.env.company.id, company_b.id},
+        )
+        # The queue's job commits its progress: not in a test.
+        with (
+            self.mockSMSGateway(),
+            patch.object(
+                type(self.env["ir.cron"]), "_commit_progress", lambda *a, **k: 1.0
+            ),
+        ):
+            self.env["sms.sms"]._process_queue()
+        self.assertFalse(self.env["sms.sms"].search([("state", "=", "outgoing")]))
+        self.assertEqual(set(events.mapped("state")), {"done"})
+        self.assertEqual(len(self._sms), 2, "both SMS went to the provider")
 
     def test_sms_the_provider_refuses_is_a_failed_step(self):
         invoice = self._invoice("2026-03-10", 321.0)
