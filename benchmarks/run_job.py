@@ -12,7 +12,8 @@ classes in this process only: decision (``dunning.run._decide``), statement (the
 invoices each mail lists, ``dunning.channel._statements_for``), render (the mail
 template, ``mail.template._generate_template``), queue (the chatter messages,
 their queued mails and notifications: ``_dunning_queue_mails`` for the reminders,
-``message_post`` for anything else), fees (``_dunning_charge``); what remains
+``message_post`` for anything else), fees (``_dunning_charge_many``), handoff
+(``_dunning_handoff``: cases and case files); what remains
 (finding the work, events, levels, commits) is "other".
 
 peer: account_credit_control on the same data, per company: a run on --date with
@@ -130,7 +131,8 @@ def run_ours(env, meter, date, fees):
     meter.wrap(env.registry["mail.template"], "_generate_template", "render")
     meter.wrap(Move, "_dunning_queue_mails", "queue")
     meter.wrap(Move, "message_post", "queue")
-    meter.wrap(Move, "_dunning_charge", "fees")
+    meter.wrap(Move, "_dunning_charge_many", "fees")
+    meter.wrap(Move, "_dunning_handoff", "handoff")
     if fees:
         for policy in env["dunning.policy"].search([]):
             policy._ordered_levels()[-1:].fee_fixed = 5.0
