@@ -233,6 +233,22 @@ class CountingSink:
         return "250 Message accepted"
 
 
+def drain(env, queue, send):
+    """Call ``send`` (a queue's scheduled job) until no record of the model of
+    ``queue`` is outgoing, or a call sent none, committing after each call, as the
+    scheduler does; returns how many are left outgoing."""
+    outgoing = [("state", "=", "outgoing")]
+    left = queue.search_count(outgoing)
+    while left:
+        send()
+        env.cr.commit()
+        env.invalidate_all()
+        before, left = left, queue.search_count(outgoing)
+        if left >= before:
+            break  # nothing more goes out
+    return left
+
+
 def deliver(env):
     """Odoo's mail queue sending every queued mail to a local SMTP sink (in this
     process, counting only), as its scheduled job does, in batches of 1,000 each
@@ -251,13 +267,7 @@ def deliver(env):
     queries = sql_count()
     start = time.perf_counter()
     try:
-        while Mail.search_count([("state", "=", "outgoing")]):
-            before = Mail.search_count([("state", "=", "outgoing")])
-            Mail.process_email_queue()
-            env.cr.commit()
-            env.invalidate_all()
-            if Mail.search_count([("state", "=", "outgoing")]) >= before:
-                break  # nothing more goes out
+        drain(env, Mail, Mail.process_email_queue)
     finally:
         controller.stop()
     seconds = time.perf_counter() - start
@@ -287,17 +297,10 @@ def deliver_sms(env):
     queued = Sms.search_count([("state", "=", "outgoing")])
     start = time.perf_counter()
     with patch.object(sms_api.SmsApi, "_send_sms_batch", accepted):
-        while Sms.search_count([("state", "=", "outgoing")]):
-            before = Sms.search_count([("state", "=", "outgoing")])
-            # By company: Odoo's queue fails on a batch of several (the addon's
-            # sms.sms._send splits it).
-            Sms._process_queue()
-            env.cr.commit()
-            env.invalidate_all()
-            if Sms.search_count([("state", "=", "outgoing")]) >= before:
-                break
+        # By company: Odoo's queue fails on a batch of several (the addon's
+        # sms.sms._send splits it).
+        left = drain(env, Sms, Sms._process_queue)
     seconds = time.perf_counter() - start
-    left = Sms.search_count([("state", "=", "outgoing")])
     return {"seconds": round(seconds, 2), "sent": queued - left, "still_queued": left}
 
 

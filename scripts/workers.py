@@ -4,7 +4,7 @@ Odoo's source on its path):
     workers.py prepare -c CONF -d DB --customers N   customers and overdue invoices
     workers.py enqueue -c CONF -d DB --date D         the scheduler's run: its jobs
     workers.py wait    -c CONF -d DB [--kill-running-worker] [--timeout S]
-    workers.py check   -c CONF -d DB --date D         every invoice once, no job lost
+    workers.py check   -c CONF -d DB                  every invoice once, no job lost
 
 ``wait`` polls queue_job until every job of the run is done (or failed), and with
 --kill-running-worker kills the process running the first job seen running
@@ -111,7 +111,7 @@ def wait(cr, kill, timeout):
     sys.exit(f"ERROR: jobs not done after {timeout} s: {job_states(cr)}")
 
 
-def check(env, date):
+def check(env):
     failed = env["queue.job"].search(
         [("method_name", "=", "_dunning_escalate_job"), ("state", "!=", "done")]
     )
@@ -163,7 +163,7 @@ def main():
         elif args.step == "wait":
             wait(cr, args.kill_running_worker, args.timeout)
         else:
-            check(env, args.date)
+            check(env)
         env.flush_all()
         cr.commit()
 

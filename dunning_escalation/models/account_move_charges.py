@@ -12,6 +12,9 @@ ONE_DAY = datetime.timedelta(days=1)
 # The kinds of event a level's charges are recorded as ("fee": fixed and percentage
 # fees and the recovery compensation).
 CHARGE_KINDS = ("fee", "interest")
+# The states of a charge put off (the law's waiting period, a rate to add), which
+# the run takes again on its retry date.
+PUT_OFF_STATES = ("waiting", "failed")
 
 
 class AccountMove(models.Model):
@@ -425,7 +428,7 @@ class AccountMove(models.Model):
         pending = {
             kind
             for kind in (kinds or CHARGE_KINDS)
-            if not previous[kind] or previous[kind].state in ("waiting", "failed")
+            if not previous[kind] or previous[kind].state in PUT_OFF_STATES
         }
         if not pending:
             return None, []

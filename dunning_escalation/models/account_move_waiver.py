@@ -10,6 +10,7 @@ from odoo.exceptions import UserError
 from .account_move import OPEN_STATES
 from .account_move import SETTLED_STATES
 from .account_move_charges import CHARGE_KINDS
+from .account_move_charges import PUT_OFF_STATES
 
 
 class AccountMove(models.Model):
@@ -95,7 +96,7 @@ class AccountMove(models.Model):
                 [
                     ("move_id", "in", self.ids),
                     ("kind", "in", CHARGE_KINDS),
-                    ("state", "in", ("waiting", "failed")),
+                    ("state", "in", PUT_OFF_STATES),
                     ("retry_date", "!=", False),
                 ]
             )

@@ -4,6 +4,7 @@ from odoo.tools import SQL, pdf
 
 from .account_move import PAID_STATES
 from .account_move import SETTLED_STATES
+from .account_move_charges import PUT_OFF_STATES
 
 EVENT_KINDS = [
     ("email", "Email"),
@@ -305,7 +306,7 @@ class DunningEvent(models.Model):
         for event in self:
             if event.kind not in ("fee", "interest"):
                 event.charge_outcome = False
-            elif event.state in ("waiting", "failed") and event.retry_date:
+            elif event.state in PUT_OFF_STATES and event.retry_date:
                 event.charge_outcome = "waiting"
             elif not event.fee_move_id:
                 event.charge_outcome = "refused"

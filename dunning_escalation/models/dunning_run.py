@@ -121,20 +121,28 @@ class DunningRun(models.AbstractModel):
         locked (rows another worker holds are left for the next run), executed
         and its progress committed when run by the scheduler. An addon may hand
         them to other workers instead (dunning_escalation_queue)."""
-        in_cron = (
-            bool(self.env.context.get("cron_id")) and not modules.module.current_test
-        )
+        scheduled = self._in_scheduler()
         left = sum(len(batch) for batch in batches)
         for batch in batches:
-            self._escalate_batch(company, today, batch, lock=in_cron)
+            self._escalate_batch(company, today, batch, lock=scheduled)
             left -= len(batch)
-            if in_cron:
-                time_left = self.env["ir.cron"]._commit_progress(
-                    len(batch), remaining=left
-                )
-                if left and not time_left:
-                    return False  # the scheduler runs the job again soon
+            if not self._commit_batch(len(batch), left) and left:
+                return False  # the scheduler runs the job again soon
         return True
+
+    @api.model
+    def _in_scheduler(self):
+        """Whether the scheduler runs this job (never in tests): its batches are
+        locked and their progress committed."""
+        return bool(self.env.context.get("cron_id")) and not modules.module.current_test
+
+    @api.model
+    def _commit_batch(self, done, remaining):
+        """Commit a batch's progress when run by the scheduler: whether to go on
+        (always outside the scheduler, and in tests)."""
+        if not self._in_scheduler():
+            return True
+        return self.env["ir.cron"]._commit_progress(done, remaining=remaining)
 
     @api.model
     def _escalate_batch(self, company, today, partner_ids, lock=False):

@@ -7,12 +7,13 @@ when the scheduler runs the job."""
 import datetime
 import logging
 
-from odoo import api, models, modules
+from odoo import api, models
 
 from .account_move import DUNNED_MOVE_TYPES
 from .account_move import OPEN_STATES
 from .account_move import PAID_STATES
 from .account_move_charges import CHARGE_KINDS
+from .account_move_charges import PUT_OFF_STATES
 
 _logger = logging.getLogger(__name__)
 
@@ -25,32 +26,45 @@ class DunningRun(models.AbstractModel):
     _inherit = "dunning.run"
 
     @api.model
-    def _expire_blocks(self, company, today):
-        """End the pauses whose date has come; a promise to pay that the invoice
-        did not keep says so. In batches, each committed when run by the
-        scheduler; returns False when the scheduler's time ran out first."""
-        _ = self.env._
+    def _in_batches(self, domain, process):
+        """Call ``process`` on the invoices of ``domain`` a batch at a time, each
+        batch committed when run by the scheduler, until none is left: ``process``
+        takes each invoice out of ``domain``. Returns False when the scheduler's
+        time ran out first."""
         Move = self.env["account.move"]
+        while True:
+            moves = Move.search(domain, limit=MOVE_BATCH, order="id")
+            if not moves:
+                return True
+            process(moves)
+            if not self._commit_batch(len(moves), Move.search_count(domain)):
+                return False
+
+    @api.model
+    def _expire_blocks(self, company, today):
+        """End the pauses whose date has come, in batches (``_in_batches``);
+        returns False when the scheduler's time ran out first."""
         domain = [
             ("company_id", "=", company.id),
             ("dunning_blocked_until", "!=", False),
             ("dunning_blocked_until", "<=", today),
         ]
-        while True:
-            expired = Move.search(domain, limit=MOVE_BATCH, order="id")
-            if not expired:
-                return True
-            for reason, moves in expired.grouped("dunning_block_reason").items():
-                if reason == "promise":
-                    broken = moves.filtered(lambda m: m.payment_state in OPEN_STATES)
-                    broken._dunning_unblock(
-                        _("Promise to pay broken: still unpaid, dunning resumes")
-                    )
-                    (moves - broken)._dunning_unblock(_("Promise kept"))
-                else:
-                    moves._dunning_unblock(_("Block expired"))
-            if not self._commit_batch(len(expired), Move.search_count(domain)):
-                return False
+        return self._in_batches(domain, self._end_pauses)
+
+    @api.model
+    def _end_pauses(self, expired):
+        """Unblock ``expired``; a promise to pay that the invoice did not keep
+        says so."""
+        _ = self.env._
+        for reason, moves in expired.grouped("dunning_block_reason").items():
+            if reason == "promise":
+                broken = moves.filtered(lambda m: m.payment_state in OPEN_STATES)
+                broken._dunning_unblock(
+                    _("Promise to pay broken: still unpaid, dunning resumes")
+                )
+                (moves - broken)._dunning_unblock(_("Promise kept"))
+            else:
+                moves._dunning_unblock(_("Block expired"))
 
     @api.model
     def _get_payments_domain(self, company):
@@ -68,18 +82,12 @@ class DunningRun(models.AbstractModel):
     @api.model
     def _record_payments(self, company, today):
         """Invoices that had a reminder and are now paid: an event, the policy's
-        thank-you mail once, and the interest it forgives; in batches, each
-        committed when run by the scheduler. Returns False when the scheduler's
-        time ran out first."""
-        Move = self.env["account.move"]
-        domain = self._get_payments_domain(company)
-        while True:
-            paid = Move.search(domain, limit=MOVE_BATCH, order="id")
-            if not paid:
-                return True
-            self._process_payments(paid, today)
-            if not self._commit_batch(len(paid), Move.search_count(domain)):
-                return False
+        thank-you mail once, and the interest it forgives; in batches
+        (``_in_batches``). Returns False when the scheduler's time ran out first."""
+        return self._in_batches(
+            self._get_payments_domain(company),
+            lambda paid: self._process_payments(paid, today),
+        )
 
     @api.model
     def _process_payments(self, paid, today):
@@ -105,14 +113,6 @@ class DunningRun(models.AbstractModel):
         Event.create(events)
 
     @api.model
-    def _commit_batch(self, done, remaining):
-        """Commit a batch's progress when run by the scheduler: whether to go on
-        (always outside the scheduler, and in tests)."""
-        if not self.env.context.get("cron_id") or modules.module.current_test:
-            return True
-        return self.env["ir.cron"]._commit_progress(done, remaining=remaining)
-
-    @api.model
     def _retry_charges(self, company, today):
         """Take again the charges put off until today or earlier: the consumer's
         waiting period over, an exchange or statutory rate added since. Whatever
@@ -127,7 +127,7 @@ class DunningRun(models.AbstractModel):
                 [
                     ("company_id", "=", company.id),
                     ("kind", "in", CHARGE_KINDS),
-                    ("state", "in", ("waiting", "failed")),
+                    ("state", "in", PUT_OFF_STATES),
                     ("retry_date", "<=", today),
                     ("level_id", "!=", False),
                 ]

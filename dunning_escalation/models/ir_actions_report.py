@@ -172,8 +172,8 @@ def _without_web_fonts(css):
     """``css`` without its web fonts: wkhtmltopdf draws the text of a web font as
     shapes (a page weighs some 300 kB instead of 20, and its text can be neither
     searched nor copied), and loads them from the server. The text takes the
-    system's font of each family instead (Lato, Open Sans, Helvetica, Sans in
-    turn: what is installed), embedded as a font."""
+    first system font installed of the stack static/src/scss/dunning_report.scss
+    names, embedded as a font."""
     return _FONT_FACE.sub("", css)
 
 
