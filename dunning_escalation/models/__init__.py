@@ -1,4 +1,5 @@
 from . import account_move
+from . import account_move_charge_invoice
 from . import account_move_charges
 from . import account_move_handoff
 from . import account_move_line

@@ -4,7 +4,7 @@ legal waiting periods and refusals, and what is put off until a later run."""
 
 import datetime
 
-from odoo import Command, fields, models
+from odoo import fields, models
 
 from ..tools import legal
 
@@ -467,64 +467,3 @@ class AccountMove(models.Model):
                     },
                 )
         return ((lines, refusals) if lines else None), records
-
-    def _dunning_book_charge_invoices(self, booked, today):
-        """The charge invoices of ``booked`` ((invoice, level, charge lines,
-        refusals)), created and posted together, in its order."""
-        if not booked:
-            return self.browse()
-        _ = self.env._
-        values = []
-        for move, _level, lines, _refusals in booked:
-            company = move.company_id
-            income = move.journal_id.default_account_id
-            fee_account = company.dunning_fee_account_id or income
-            interest_account = company.dunning_interest_account_id or fee_account
-            taxes = company.dunning_fee_tax_ids
-            values.append(
-                {
-                    "move_type": "out_invoice",
-                    "company_id": company.id,
-                    "partner_id": move.partner_id.id,
-                    "currency_id": move.currency_id.id,
-                    "journal_id": move.journal_id.id,
-                    "invoice_date": today,
-                    "invoice_date_due": today,
-                    "invoice_payment_term_id": False,
-                    "dunning_origin_id": move.id,
-                    "ref": _("Late-payment charges on %s", move.name),
-                    "invoice_line_ids": [
-                        Command.create(
-                            {
-                                **vals,
-                                "quantity": 1,
-                                "account_id": (
-                                    interest_account
-                                    if vals["dunning_charge_type"] == "interest"
-                                    else fee_account
-                                ).id,
-                                "tax_ids": [
-                                    Command.set(
-                                        []
-                                        if vals["dunning_charge_type"] == "interest"
-                                        else taxes.ids
-                                    )
-                                ],
-                            }
-                        )
-                        for vals in lines
-                    ],
-                }
-            )
-        companies = self.env["res.company"].browse(
-            list({move.company_id.id for move, *_rest in booked})
-        )
-        fee_moves = (
-            self.env["account.move"]
-            .sudo()
-            .with_company(companies[:1])
-            .with_context(allowed_company_ids=companies.ids)
-            .create(values)
-        )
-        fee_moves.action_post()
-        return self.env["account.move"].sudo().browse(fee_moves.ids)

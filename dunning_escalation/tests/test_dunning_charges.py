@@ -1,3 +1,5 @@
+from unittest.mock import patch
+
 from freezegun import freeze_time
 
 from odoo.exceptions import AccessError, UserError
@@ -109,6 +111,143 @@ class TestDunningCharges(DunningCase):
             dunning_date=D(2026, 3, 2)
         ).dunning_statement_moves()
         self.assertIn(fees[0], statement)
+
+    def test_charge_invoice_items_as_odoo_completes_them(self):
+        """The journal items a charge invoice is written with are those Odoo's own
+        completion of an invoice gives the same lines, in a currency at a rate;
+        drafted again and edited, Odoo completes it as any invoice."""
+        # 1 USD = 0.5 GBP: GBP 40.00 and GBP 3.33 are USD 80.00 and USD 6.66.
+        invoice = self._invoice("2026-01-31", 1000.0, currency=self.gbp)
+        lines = [
+            {
+                "name": "Compensation",
+                "price_unit": 40.0,
+                "dunning_charge_type": "compensation",
+            },
+            {
+                "name": "Interest",
+                "price_unit": 3.333,
+                "dunning_charge_type": "interest",
+            },
+        ]
+        today = D(2026, 2, 14)
+        Move = self.env["account.move"]
+        # Only Odoo's accounting completes invoices' lines here (no localisation).
+        self.assertTrue(Move._dunning_lines_completed_here())
+        direct = invoice._dunning_book_charge_invoices(
+            [(invoice, self.level_3, lines, {})], today
+        )
+        with patch.object(
+            type(Move), "_dunning_lines_completed_here", lambda self: False
+        ):
+            synced = invoice._dunning_book_charge_invoices(
+                [(invoice, self.level_3, lines, {})], today
+            )
+        fields = [
+            "display_type",
+            "account_id",
+            "partner_id",
+            "currency_id",
+            "name",
+            "amount_currency",
+            "balance",
+            "debit",
+            "credit",
+            "date_maturity",
+            "dunning_charge_type",
+            "tax_ids",
+            "price_subtotal",
+            "price_total",
+        ]
+        receivable = self.customer.property_account_receivable_id
+        common = {"currency_id": self.gbp.id, "tax_ids": []}
+        expected = [
+            {
+                **common,
+                "display_type": "product",
+                "dunning_charge_type": "compensation",
+                "amount_currency": -40.0,
+                "balance": -80.0,
+                "debit": 0.0,
+                "credit": 80.0,
+            },
+            {
+                **common,
+                "display_type": "product",
+                "dunning_charge_type": "interest",
+                "amount_currency": -3.33,
+                "balance": -6.66,
+                "debit": 0.0,
+                "credit": 6.66,
+            },
+            {
+                **common,
+                "display_type": "payment_term",
+                "dunning_charge_type": False,
+                "amount_currency": 43.33,
+                "balance": 86.66,
+                "debit": 86.66,
+                "credit": 0.0,
+            },
+        ]
+        for move in direct | synced:
+            self.assertRecordValues(
+                move,
+                [
+                    {
+                        "state": "posted",
+                        "amount_total": 43.33,
+                        "amount_residual": 43.33,
+                        "amount_total_signed": 86.66,
+                        "payment_state": "not_paid",
+                        "dunning_origin_id": invoice.id,
+                    }
+                ],
+            )
+            self.assertRecordValues(
+                move.line_ids.sorted(
+                    lambda line: (line.display_type == "payment_term", line.balance)
+                ),
+                expected,
+            )
+        by_kind = {}
+        for move in (direct, synced):
+            by_kind[move] = [
+                {
+                    **{name: line[name] for name in fields},
+                    # the receivable line's label is the invoice's own number
+                    "name": line.name.replace(move.name, "<number>"),
+                }
+                for line in move.line_ids.sorted(
+                    lambda line: (line.display_type, line.dunning_charge_type or "")
+                )
+            ]
+        self.assertEqual(by_kind[direct], by_kind[synced])
+        self.assertEqual(direct.payment_reference, direct.name)
+        term = direct.line_ids.filtered(
+            lambda line: line.display_type == "payment_term"
+        )
+        self.assertRecordValues(
+            term,
+            [
+                {
+                    "account_id": receivable.id,
+                    "date_maturity": today,
+                    "partner_id": self.customer.id,
+                }
+            ],
+        )
+        # Back to draft, one line edited: the receivable follows, in both currencies.
+        direct.button_draft()
+        direct.invoice_line_ids.filtered(
+            lambda line: line.dunning_charge_type == "interest"
+        ).price_unit = 10.0
+        direct.action_post()
+        self.assertRecordValues(
+            direct.line_ids.filtered(lambda line: line.display_type == "payment_term"),
+            [{"amount_currency": 50.0, "balance": 100.0, "account_id": receivable.id}],
+        )
+        self.assertEqual(len(direct.line_ids), 3)
 
     def test_fixed_and_percent_fees(self):
         self.policy.legal_profile = False
