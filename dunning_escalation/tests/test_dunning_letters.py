@@ -57,6 +57,18 @@ class TestDunningLetters(DunningCase):
 
         return patch.object(Report, "_run_wkhtmltopdf", counting), calls
 
+    def _wkhtmltopdf_arguments(self):
+        """A patch keeping the command-line arguments of each wkhtmltopdf run."""
+        Report = type(self.env["ir.actions.report"])
+        build = Report._build_wkhtmltopdf_args
+        arguments = []
+
+        def keeping(report, *args, **kwargs):
+            arguments.append(build(report, *args, **kwargs))
+            return arguments[-1]
+
+        return patch.object(Report, "_build_wkhtmltopdf_args", keeping), arguments
+
     def test_letters_of_a_run_are_rendered_together(self):
         """Three customers at the final notice: one wkhtmltopdf run makes the three
         letters, one page of HTML with the report's styles in it (no server to
@@ -68,10 +80,18 @@ class TestDunningLetters(DunningCase):
             for n, partner in enumerate(self.customer | others)
         ]
         counting, calls = self._counting_wkhtmltopdf()
-        with counting:
+        keeping, arguments = self._wkhtmltopdf_arguments()
+        with counting, keeping:
             self._run("2026-03-06")
         self.assertEqual(len(calls), 1, "one wkhtmltopdf run for the three letters")
         self.assertEqual(len(calls[0]), 1, "one page of HTML")
+        # The page has no script: no second given to scripts before printing.
+        delay = arguments[0].index("--javascript-delay")
+        self.assertEqual(arguments[0][delay + 1], "0")
+        # Any other report keeps Odoo's delay for its page's scripts.
+        Report = self.env["ir.actions.report"]
+        other = Report._build_wkhtmltopdf_args(Report.get_paperformat(), False)
+        self.assertEqual(other[other.index("--javascript-delay") + 1], "1000")
         page = calls[0][0]
         self.assertNotIn('rel="stylesheet"', page)
         self.assertIn(".o_body_pdf", page, "the report's styles, in the page")
