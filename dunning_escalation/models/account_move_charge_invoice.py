@@ -30,11 +30,17 @@ class AccountMove(models.Model):
         )
         # The charge invoice says where it comes from (its origin, its reference):
         # no "created" note in its chatter; its posting is tracked as any other.
+        # A draft has no analytic items to bring in line with its lines' analytic
+        # distribution (Odoo's own models still give them theirs).
         Move = (
             self.env["account.move"]
             .sudo()
             .with_company(companies[:1])
-            .with_context(allowed_company_ids=companies.ids, mail_create_nolog=True)
+            .with_context(
+                allowed_company_ids=companies.ids,
+                mail_create_nolog=True,
+                skip_analytic_sync=True,
+            )
         )
         completed = self._dunning_lines_completed_here()
         fast = [vals.pop("_fast") and completed for vals in values]
@@ -50,7 +56,7 @@ class AccountMove(models.Model):
             moves = Move.create([values[i] for i in synced])
             created.update(zip(synced, moves.ids, strict=True))
         fee_moves = Move.browse([created[i] for i in range(len(values))])
-        fee_moves.action_post()
+        fee_moves.with_context(skip_analytic_sync=False).action_post()
         return self.env["account.move"].sudo().browse(fee_moves.ids)
 
     def _dunning_charge_invoice_values(self, lines, today):

@@ -17,7 +17,9 @@ class AccountMove(models.Model):
 
     def _dunning_handoff(self, today, level=None):
         """Hand the invoices of self over to the collection agency: one task per
-        customer in the policy's collections project."""
+        customer in the policy's collections project, the customer's case still
+        open there if it has one. The cases of a batch are found, created,
+        recorded and their case files rendered together."""
         Event = self.env["dunning.event"].sudo()
         Task = self.env["project.task"].sudo()
         default_project = self.env.ref(
@@ -26,7 +28,7 @@ class AccountMove(models.Model):
         groups = defaultdict(lambda: self.browse())
         for move in self:
             groups[(move.dunning_policy_id, move.commercial_partner_id)] |= move
-        policies = {}
+        cases = {}  # (policy, partner): (project, invoices)
         for (policy, partner), moves in groups.items():
             if policy.handoff_whole_account:
                 # Paused (blocked, disputed, promised) and excluded invoices stay.
@@ -45,63 +47,116 @@ class AccountMove(models.Model):
                         policy.name,
                     )
                 )
-            stage = self.env.ref(
-                "dunning_escalation.project_task_stage_to_hand_over",
-                raise_if_not_found=False,
-            )
-            # A customer's case still open at the agency takes its later invoices;
-            # a case is one company's, also in a project shared by the companies.
-            company = policy.company_id
-            task = Task.search(
+            cases[policy, partner] = (project, moves)
+        # A customer's case still open at the agency takes its later invoices;
+        # the first of a customer's groups opens the case the others join.
+        open_cases = self._dunning_open_cases(cases)
+        case_of = {
+            key: (project.id, key[0].company_id.id, key[1].id)
+            for key, (project, _moves) in cases.items()
+        }
+        new = {}
+        for key, case in case_of.items():
+            if case not in open_cases:
+                new.setdefault(case, key)
+        created = Task.create(
+            [
+                self._dunning_case_values(
+                    policy, partner, *cases[policy, partner], today
+                )
+                for policy, partner in new.values()
+            ]
+        )
+        open_cases.update(zip(new, created, strict=True))
+        tasks = {}
+        for key, case in case_of.items():
+            tasks[key] = open_cases[case]
+            if new.get(case) != key:
+                tasks[key].dunning_move_ids = [
+                    Command.link(move.id) for move in cases[key][1]
+                ]
+        # A case is private to the people invited: its responsible follows it.
+        followers = defaultdict(lambda: Task.browse())
+        for key, task in tasks.items():
+            responsible = cases[key][1][:1]._dunning_responsible_user().partner_id
+            followers[responsible] |= task
+        for partner, followed in followers.items():
+            followed.message_subscribe(partner_ids=partner.ids)
+        Event.create(
+            [
+                Event._prepare_values(
+                    move,
+                    "handoff",
+                    today,
+                    level=level or move.dunning_level_id,
+                    amount=move.amount_residual,
+                    task_id=task.id,
+                    reason=self.env._("Task %s", task.display_name),
+                )
+                for key, task in tasks.items()
+                for move in cases[key][1]
+            ]
+        )
+        handed = self.browse(
+            {move.id for _p, moves in cases.values() for move in moves}
+        )
+        handed._dunning_write({"dunning_handed_off": True, "dunning_last_date": today})
+        # The case files of every case of the batch, rendered together.
+        policies = {task: policy for (policy, _partner), task in tasks.items()}
+        Task.concat(*policies)._dunning_attach_case_files(policies)
+
+    def _dunning_case_values(self, policy, partner, project, moves, today):
+        """The values of the new case of ``partner``'s invoices ``moves``."""
+        stage = self.env.ref(
+            "dunning_escalation.project_task_stage_to_hand_over",
+            raise_if_not_found=False,
+        )
+        return {
+            "name": self.env._("Collection: %s", partner.display_name),
+            "project_id": project.id,
+            "stage_id": stage.id if stage in project.type_ids else False,
+            "dunning_move_ids": [Command.set(moves.ids)],
+            "partner_id": (policy.agency_partner_id or partner).id,
+            "company_id": policy.company_id.id,
+            "date_deadline": fields.Datetime.to_datetime(today),
+            "description": self.env["ir.qweb"]._render(
+                "dunning_escalation.handoff_task_description",
+                {"moves": moves, "partner": partner, "policy": policy},
+            ),
+        }
+
+    def _dunning_open_cases(self, cases):
+        """The customers' cases still open at the agency, for ``cases`` ({(policy,
+        partner): (project, invoices)}): {(project id, company id, partner id):
+        task}. A case is one company's, also in a project shared by companies."""
+        if not cases:
+            return {}
+        found = (
+            self.env["project.task"]
+            .sudo()
+            .search(
                 [
-                    ("project_id", "=", project.id),
-                    ("company_id", "=", company.id),
-                    ("dunning_move_ids.commercial_partner_id", "=", partner.id),
-                    ("stage_id.fold", "=", False),
-                ],
-                limit=1,
-            )
-            if task:
-                task.dunning_move_ids = [Command.link(move.id) for move in moves]
-            task = task or Task.create(
-                {
-                    "name": self.env._("Collection: %s", partner.display_name),
-                    "project_id": project.id,
-                    "stage_id": stage.id if stage in project.type_ids else False,
-                    "dunning_move_ids": [Command.set(moves.ids)],
-                    "partner_id": (policy.agency_partner_id or partner).id,
-                    "company_id": company.id,
-                    "date_deadline": fields.Datetime.to_datetime(today),
-                    "description": self.env["ir.qweb"]._render(
-                        "dunning_escalation.handoff_task_description",
-                        {"moves": moves, "partner": partner, "policy": policy},
+                    ("project_id", "in", [p.id for p, _m in cases.values()]),
+                    (
+                        "company_id",
+                        "in",
+                        [policy.company_id.id for policy, _p in cases],
                     ),
-                }
-            )
-            # The case is private to the people invited: its responsible follows it.
-            task.message_subscribe(
-                partner_ids=moves[:1]._dunning_responsible_user().partner_id.ids
-            )
-            Event.create(
-                [
-                    Event._prepare_values(
-                        m,
-                        "handoff",
-                        today,
-                        level=level or m.dunning_level_id,
-                        amount=m.amount_residual,
-                        task_id=task.id,
-                        reason=self.env._("Task %s", task.display_name),
-                    )
-                    for m in moves
+                    (
+                        "dunning_move_ids.commercial_partner_id",
+                        "in",
+                        [partner.id for _p, partner in cases],
+                    ),
+                    ("stage_id.fold", "=", False),
                 ]
             )
-            moves._dunning_write(
-                {"dunning_handed_off": True, "dunning_last_date": today}
-            )
-            policies[task] = policy
-        # The case files of every case of the batch, rendered together.
-        Task.concat(*policies)._dunning_attach_case_files(policies)
+        )
+        open_cases = {}
+        for task in found:
+            for partner in task.dunning_move_ids.commercial_partner_id:
+                key = (task.project_id.id, task.company_id.id, partner.id)
+                open_cases.setdefault(key, task)
+        return open_cases
 
     def _dunning_recall(self, reason):
         _ = self.env._

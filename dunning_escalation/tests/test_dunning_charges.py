@@ -131,6 +131,17 @@ class TestDunningCharges(DunningCase):
             },
         ]
         today = D(2026, 2, 14)
+        # The customer's lines go half to a project's analytic account.
+        plan = self.env["account.analytic.plan"].create({"name": "Projects"})
+        analytic = self.env["account.analytic.account"].create(
+            {"name": "Harbour works", "plan_id": plan.id}
+        )
+        self.env["account.analytic.distribution.model"].create(
+            {
+                "partner_id": self.customer.id,
+                "analytic_distribution": {str(analytic.id): 50},
+            }
+        )
         Move = self.env["account.move"]
         # Only Odoo's accounting completes invoices' lines here (no localisation).
         self.assertTrue(Move._dunning_lines_completed_here())
@@ -158,6 +169,7 @@ class TestDunningCharges(DunningCase):
             "tax_ids",
             "price_subtotal",
             "price_total",
+            "analytic_distribution",
         ]
         receivable = self.customer.property_account_receivable_id
         common = {"currency_id": self.gbp.id, "tax_ids": []}
@@ -223,6 +235,11 @@ class TestDunningCharges(DunningCase):
                 )
             ]
         self.assertEqual(by_kind[direct], by_kind[synced])
+        for move in direct | synced:
+            # Half of USD 80.00 and of USD 6.66 earned, on the analytic account.
+            self.assertEqual(
+                sorted(move.line_ids.analytic_line_ids.mapped("amount")), [3.33, 40.0]
+            )
         self.assertEqual(direct.payment_reference, direct.name)
         term = direct.line_ids.filtered(
             lambda line: line.display_type == "payment_term"
