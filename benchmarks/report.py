@@ -37,6 +37,13 @@ def main():
                 f"      {name:<15} {phase['seconds']:>9.2f} s {per['ms']:>8.3f} ms/inv "
                 f"{phase['queries']:>8} queries {per['queries']:>7.3f}/inv"
             )
+        for day in result.get("next_days", []):
+            print(
+                f"      then {day['date']}: {day['seconds']} s "
+                f"({day['ms_per_invoice']} ms per open invoice), "
+                f"{day['queries']} queries, {day['steps_done']} steps done, "
+                f"peak {day['peak_rss_mb']} MB"
+            )
         delivery = result.get("delivery")
         if delivery:
             print(

@@ -66,6 +66,18 @@ def add_arguments(parser):
         action="store_true",
         help="then send the queued mails to a local SMTP sink, timed",
     )
+    parser.add_argument(
+        "--stock-template",
+        action="store_true",
+        help="peer: its mail template as shipped, with its PDF summary per mail",
+    )
+    parser.add_argument(
+        "--days",
+        type=int,
+        default=1,
+        help="ours: then run the job on each following day up to this many days, "
+        "each measured",
+    )
 
 
 def open_invoices(env):
@@ -176,9 +188,15 @@ def run_ours(env, meter, date, fees):
     return job, outcome
 
 
-def run_peer(env, meter, date):
+def run_peer(env, meter, date, stock_template=False):
     Communication = env.registry["credit.control.communication"]
     meter.wrap(Communication, "message_post", "queue")
+    if stock_template:
+        # As shipped: each mail has the customer's summary attached, as a PDF.
+        template = env.ref("account_credit_control.email_template_credit_control_base")
+        template.report_template_ids = env.ref(
+            "account_credit_control.credit_control_summary"
+        )
     companies = env["res.company"].search([], order="id")
     env.cr.commit()
 
@@ -220,6 +238,40 @@ def run_peer(env, meter, date):
         }
 
     return job, outcome
+
+
+def next_days(env, date, days, invoices):
+    """The job on each day after ``date`` up to ``days`` days in all, as the
+    scheduler runs it, each measured: what a day brings once the backlog is
+    taken (the invoices reaching their next level that day)."""
+    cron = env.ref("dunning_escalation.ir_cron_dunning_run")
+    measured = []
+    for offset in range(1, days):
+        day = date + datetime.timedelta(days=offset)
+        before = env["dunning.event"].search_count([("state", "=", "done")])
+        gc.collect()
+        queries = sql_count()
+        start = time.perf_counter()
+        env["account.move"].with_context(
+            dunning_date=day, cron_id=cron.id, mail_notify_force_send=False
+        )._cron_dunning_run()
+        env.flush_all()
+        env.cr.commit()
+        seconds = time.perf_counter() - start
+        measured.append(
+            {
+                "date": day.isoformat(),
+                "seconds": round(seconds, 2),
+                "ms_per_invoice": round(1000 * seconds / invoices, 3),
+                "queries": sql_count() - queries,
+                "steps_done": env["dunning.event"].search_count(
+                    [("state", "=", "done")]
+                )
+                - before,
+                "peak_rss_mb": round(peak_rss_mb(), 1),
+            }
+        )
+    return measured
 
 
 class CountingSink:
@@ -315,7 +367,7 @@ def main():
                 set_up_mix(env)
             job, outcome = run_ours(env, meter, args.date, args.fees)
         else:
-            job, outcome = run_peer(env, meter, args.date)
+            job, outcome = run_peer(env, meter, args.date, args.stock_template)
         gc.collect()
         rss_before = current_rss_mb()
         profile = cProfile.Profile() if args.profile else None
@@ -356,6 +408,8 @@ def main():
             result["delivery"] = deliver(env)
             if args.mix:
                 result["sms_delivery"] = deliver_sms(env)
+        if args.job == "ours" and args.days > 1:
+            result["next_days"] = next_days(env, args.date, args.days, invoices)
     if profile:
         profile.dump_stats(args.profile)
         text = io.StringIO()
