@@ -24,14 +24,21 @@ Mails stay queued (``mail_notify_force_send`` off) during the job. With --delive
 Odoo's mail queue then sends them all to an SMTP sink in this process, timed apart.
 """
 
+import contextlib
 import cProfile
 import datetime
 import gc
 import importlib
 import io
+import logging
+import os
 import pstats
 import socket
+import subprocess
+import sys
 import time
+import urllib.parse
+import urllib.request
 from unittest.mock import patch
 
 from aiosmtpd.controller import Controller
@@ -43,6 +50,7 @@ from benchlib import peak_rss_mb
 from benchlib import sql_count
 from benchlib import write_result
 
+import odoo
 from odoo.tools import config
 
 
@@ -188,6 +196,51 @@ def run_ours(env, meter, date, fees):
     return job, outcome
 
 
+@contextlib.contextmanager
+def http_server(database):
+    """An Odoo HTTP server on the database's base URL, as a deployment has: the
+    peer's stock PDF summaries load their styles from it (wkhtmltopdf fails on a
+    report whose assets it cannot fetch)."""
+    url = env_base_url(database)
+    port = urllib.parse.urlsplit(url).port or 80
+    odoo_bin = os.path.join(os.path.dirname(os.path.dirname(odoo.__file__)), "odoo-bin")
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            odoo_bin,
+            "-c",
+            config.rcfile,
+            "-d",
+            database,
+            f"--db-filter=^{database}$",
+            f"--http-port={port}",
+            "--max-cron-threads=0",
+            "--log-level=warn",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                urllib.request.urlopen(f"{url}/web/login", timeout=5)
+                break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"no Odoo server answered on {url}") from None
+                time.sleep(1)
+        yield
+    finally:
+        server.terminate()
+        server.wait(30)
+
+
+def env_base_url(database):
+    with environment(database) as env:
+        return env["ir.config_parameter"].sudo().get_param("web.base.url")
+
+
 def run_peer(env, meter, date, stock_template=False):
     Communication = env.registry["credit.control.communication"]
     meter.wrap(Communication, "message_post", "queue")
@@ -309,6 +362,8 @@ def deliver(env):
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     sink = CountingSink()
+    # The sink's own log of each SMTP command would be written, and timed, too.
+    logging.getLogger("mail.log").setLevel(logging.WARNING)
     controller = Controller(sink, hostname="127.0.0.1", port=port)
     controller.start()
     config["smtp_server"] = "127.0.0.1"
@@ -359,7 +414,10 @@ def deliver_sms(env):
 def main():
     args = parse_args(__doc__, add_arguments)
     meter = Meter()
-    with environment(args.database) as env:
+    server = (
+        http_server(args.database) if args.stock_template else contextlib.nullcontext()
+    )
+    with server, environment(args.database) as env:
         invoices = open_invoices(env)
         mails_before = queued_mails(env)
         if args.job == "ours":
