@@ -21,8 +21,9 @@ class AccountMove(models.Model):
         refusals)), created and posted together, in its order."""
         if not booked:
             return self.browse()
+        complete = self._dunning_lines_completed_here()
         values = [
-            move._dunning_charge_invoice_values(lines, today)
+            move._dunning_charge_invoice_values(lines, today, complete)
             for move, _level, lines, _refusals in booked
         ]
         companies = self.env["res.company"].browse(
@@ -42,8 +43,7 @@ class AccountMove(models.Model):
                 skip_analytic_sync=True,
             )
         )
-        completed = self._dunning_lines_completed_here()
-        fast = [vals.pop("_fast") and completed for vals in values]
+        fast = [vals.pop("_fast") for vals in values]
         direct = [i for i, is_fast in enumerate(fast) if is_fast]
         synced = [i for i, is_fast in enumerate(fast) if not is_fast]
         created = {}
@@ -59,9 +59,10 @@ class AccountMove(models.Model):
         fee_moves.with_context(skip_analytic_sync=False).action_post()
         return self.env["account.move"].sudo().browse(fee_moves.ids)
 
-    def _dunning_charge_invoice_values(self, lines, today):
-        """The values of the charge invoice of self for its charge ``lines``;
-        ``_fast`` says whether its journal items are complete (no tax)."""
+    def _dunning_charge_invoice_values(self, lines, today, complete=True):
+        """The values of the charge invoice of self for its charge ``lines``, with
+        its journal items complete when ``complete`` and no line is taxed (then
+        ``_fast`` is true), else its invoice lines for Odoo to complete."""
         self.ensure_one()
         company = self.company_id
         income = self.journal_id.default_account_id
@@ -93,7 +94,7 @@ class AccountMove(models.Model):
             "ref": self.env._("Late-payment charges on %s", self.name),
             "_fast": False,
         }
-        if any(item["tax_ids"][0][2] for item in items):
+        if not complete or any(item["tax_ids"][0][2] for item in items):
             values["invoice_line_ids"] = [Command.create(item) for item in items]
             return values
         # Without tax each line is its amount, in the invoice's currency and in

@@ -142,7 +142,12 @@ class DunningRun(models.AbstractModel):
         (always outside the scheduler, and in tests)."""
         if not self._in_scheduler():
             return True
-        return self.env["ir.cron"]._commit_progress(done, remaining=remaining)
+        going_on = self.env["ir.cron"]._commit_progress(done, remaining=remaining)
+        # The batch is in the database: the next one starts with an empty cache,
+        # so that a run holds one batch's records (and PDFs) at a time, however
+        # many batches it takes.
+        self.env.invalidate_all()
+        return going_on
 
     @api.model
     def _escalate_batch(self, company, today, partner_ids, lock=False):
