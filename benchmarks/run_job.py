@@ -203,13 +203,13 @@ def http_server(database):
     report whose assets it cannot fetch)."""
     url = env_base_url(database)
     port = urllib.parse.urlsplit(url).port or 80
-    odoo_bin = os.path.join(os.path.dirname(os.path.dirname(odoo.__file__)), "odoo-bin")
+    odoo_bin = os.path.join(os.path.dirname(list(odoo.__path__)[0]), "odoo-bin")
     server = subprocess.Popen(
         [
             sys.executable,
             odoo_bin,
             "-c",
-            config.rcfile,
+            config["config"],
             "-d",
             database,
             f"--db-filter=^{database}$",
