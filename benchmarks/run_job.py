@@ -203,7 +203,7 @@ def http_server(database):
     report whose assets it cannot fetch)."""
     url = env_base_url(database)
     port = urllib.parse.urlsplit(url).port or 80
-    odoo_bin = os.path.join(os.path.dirname(list(odoo.__path__)[0]), "odoo-bin")
+    odoo_bin = os.path.join(os.path.dirname(next(iter(odoo.__path__))), "odoo-bin")
     server = subprocess.Popen(
         [
             sys.executable,
