@@ -43,9 +43,9 @@ class AccountMove(models.Model):
                 skip_analytic_sync=True,
             )
         )
-        fast = [vals.pop("_fast") for vals in values]
-        direct = [i for i, is_fast in enumerate(fast) if is_fast]
-        synced = [i for i, is_fast in enumerate(fast) if not is_fast]
+        # Written complete, an invoice has its journal items; else its invoice lines.
+        direct = [i for i, vals in enumerate(values) if "line_ids" in vals]
+        synced = [i for i, vals in enumerate(values) if "line_ids" not in vals]
         created = {}
         if direct:
             moves = Move.with_context(skip_invoice_sync=True).create(
@@ -60,9 +60,9 @@ class AccountMove(models.Model):
         return self.env["account.move"].sudo().browse(fee_moves.ids)
 
     def _dunning_charge_invoice_values(self, lines, today, complete=True):
-        """The values of the charge invoice of self for its charge ``lines``, with
-        its journal items complete when ``complete`` and no line is taxed (then
-        ``_fast`` is true), else its invoice lines for Odoo to complete."""
+        """The values of the charge invoice of self for its charge ``lines``: its
+        journal items complete (``line_ids``) when ``complete`` and no line is
+        taxed, else its invoice lines (``invoice_line_ids``) for Odoo to complete."""
         self.ensure_one()
         company = self.company_id
         income = self.journal_id.default_account_id
@@ -92,7 +92,6 @@ class AccountMove(models.Model):
             "invoice_cash_rounding_id": False,
             "dunning_origin_id": self.id,
             "ref": self.env._("Late-payment charges on %s", self.name),
-            "_fast": False,
         }
         if not complete or any(item["tax_ids"][0][2] for item in items):
             values["invoice_line_ids"] = [Command.create(item) for item in items]
@@ -122,7 +121,6 @@ class AccountMove(models.Model):
                 }
             )
         ]
-        values["_fast"] = True
         return values
 
     def _dunning_lines_completed_here(self):
