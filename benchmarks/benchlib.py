@@ -71,25 +71,34 @@ class Meter:
         self.seconds = {}
         self.queries = {}
         self.calls = {}
+        self.grown = {}  # MB the process's resident memory grew by in each phase
+        self.raised = {}  # MB the process's peak memory was raised by in each phase
         self._stack = []
 
     @contextlib.contextmanager
     def phase(self, name):
         start, queries = time.perf_counter(), sql_count()
+        rss, peak = current_rss_mb(), peak_rss_mb()
         # Inner phases add their totals here, to be taken off the outer one.
-        self._stack.append([0.0, 0])
+        self._stack.append([0.0, 0, 0.0, 0.0])
         try:
             yield
         finally:
-            inner_seconds, inner_queries = self._stack.pop()
+            inner_seconds, inner_queries, inner_grown, inner_raised = self._stack.pop()
             seconds = time.perf_counter() - start
             count = sql_count() - queries
+            grown = current_rss_mb() - rss
+            self.grown[name] = self.grown.get(name, 0.0) + grown - inner_grown
+            raised = peak_rss_mb() - peak
+            self.raised[name] = self.raised.get(name, 0.0) + raised - inner_raised
             self.seconds[name] = self.seconds.get(name, 0.0) + seconds - inner_seconds
             self.queries[name] = self.queries.get(name, 0) + count - inner_queries
             self.calls[name] = self.calls.get(name, 0) + 1
             if self._stack:
                 self._stack[-1][0] += seconds
                 self._stack[-1][1] += count
+                self._stack[-1][2] += grown
+                self._stack[-1][3] += raised
 
     def wrap(self, model_class, method, name):
         """Count every call of ``method`` of the registry class ``model_class``
@@ -110,6 +119,8 @@ class Meter:
                 "seconds": round(self.seconds[name], 3),
                 "queries": self.queries[name],
                 "calls": self.calls[name],
+                "rss_grown_mb": round(self.grown[name], 1),
+                "peak_raised_mb": round(self.raised[name], 1),
             }
             for name in self.seconds
         }

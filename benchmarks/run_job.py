@@ -80,6 +80,13 @@ def add_arguments(parser):
         help="peer: its mail template as shipped, with its PDF summary per mail",
     )
     parser.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help="ours: the run's batches as queue_job jobs (dunning_escalation_queue "
+        "installed), done by an Odoo server with this many worker processes",
+    )
+    parser.add_argument(
         "--days",
         type=int,
         default=1,
@@ -197,13 +204,19 @@ def run_ours(env, meter, date, fees):
 
 
 @contextlib.contextmanager
-def http_server(database):
+def http_server(database, workers=0):
     """An Odoo HTTP server on the database's base URL, as a deployment has: the
     peer's stock PDF summaries load their styles from it (wkhtmltopdf fails on a
-    report whose assets it cannot fetch)."""
+    report whose assets it cannot fetch). With ``workers``, Odoo's multi-process
+    server with that many worker processes and queue_job's job runner running
+    that many of our jobs at once; yields the server's process id."""
     url = env_base_url(database)
     port = urllib.parse.urlsplit(url).port or 80
     odoo_bin = os.path.join(os.path.dirname(next(iter(odoo.__path__))), "odoo-bin")
+    extra, environ = [], dict(os.environ)
+    if workers:
+        extra = [f"--workers={workers}", "--load=base,web,queue_job"]
+        environ["ODOO_QUEUE_JOB_CHANNELS"] = f"root:{workers},root.dunning:{workers}"
     server = subprocess.Popen(
         [
             sys.executable,
@@ -216,9 +229,11 @@ def http_server(database):
             f"--http-port={port}",
             "--max-cron-threads=0",
             "--log-level=warn",
+            *extra,
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        env=environ,
     )
     try:
         deadline = time.monotonic() + 120
@@ -230,10 +245,53 @@ def http_server(database):
                 if server.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"no Odoo server answered on {url}") from None
                 time.sleep(1)
-        yield
+        yield server.pid
     finally:
         server.terminate()
         server.wait(30)
+
+
+def worker_peaks(server_pid, peaks):
+    """Record in ``peaks`` ({pid: MB}) the peak resident memory of each process the
+    server ``server_pid`` forked (its workers), as far as seen now."""
+    try:
+        with open(f"/proc/{server_pid}/task/{server_pid}/children") as children:
+            pids = children.read().split()
+    except OSError:
+        return
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/status") as status:
+                for line in status:
+                    if line.startswith("VmHWM:"):
+                        peaks[pid] = max(peaks.get(pid, 0), int(line.split()[1]) / 1024)
+        except OSError:
+            continue
+
+
+def run_in_jobs(env, server_pid, start_job, peaks, timeout=7200):
+    """``start_job`` (the scheduled run, posting a job per batch of customers),
+    then wait until the server's workers have done every job. Returns how many
+    jobs ran."""
+    before = env["queue.job"].search_count([])
+    start_job()
+    deadline = time.monotonic() + timeout
+    while True:
+        worker_peaks(server_pid, peaks)
+        env.cr.execute(
+            "SELECT state, count(*) FROM queue_job"
+            " WHERE method_name = '_dunning_escalate_job' GROUP BY state"
+        )
+        states = dict(env.cr.fetchall())
+        env.cr.rollback()
+        if set(states) <= {"done", "failed"}:
+            break
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"jobs not done after {timeout} s: {states}")
+        time.sleep(0.2)
+    if states.get("failed"):
+        raise RuntimeError(f"{states['failed']} dunning jobs failed")
+    return env["queue.job"].search_count([]) - before
 
 
 def env_base_url(database):
@@ -293,10 +351,12 @@ def run_peer(env, meter, date, stock_template=False):
     return job, outcome
 
 
-def next_days(env, date, days, invoices):
+def next_days(env, date, days, invoices, run=None):
     """The job on each day after ``date`` up to ``days`` days in all, as the
     scheduler runs it, each measured: what a day brings once the backlog is
-    taken (the invoices reaching their next level that day)."""
+    taken (the invoices reaching their next level that day). ``run`` runs the
+    day's job (given as a function) to its end: by default, in this process."""
+    run = run or (lambda job: job())
     cron = env.ref("dunning_escalation.ir_cron_dunning_run")
     measured = []
     for offset in range(1, days):
@@ -305,11 +365,15 @@ def next_days(env, date, days, invoices):
         gc.collect()
         queries = sql_count()
         start = time.perf_counter()
-        env["account.move"].with_context(
-            dunning_date=day, cron_id=cron.id, mail_notify_force_send=False
-        )._cron_dunning_run()
-        env.flush_all()
-        env.cr.commit()
+
+        def job(day=day):
+            env["account.move"].with_context(
+                dunning_date=day, cron_id=cron.id, mail_notify_force_send=False
+            )._cron_dunning_run()
+            env.flush_all()
+            env.cr.commit()
+
+        run(job)
         seconds = time.perf_counter() - start
         measured.append(
             {
@@ -415,9 +479,18 @@ def main():
     args = parse_args(__doc__, add_arguments)
     meter = Meter()
     server = (
-        http_server(args.database) if args.stock_template else contextlib.nullcontext()
+        http_server(args.database, args.workers)
+        if args.stock_template or args.workers
+        else contextlib.nullcontext()
     )
-    with server, environment(args.database) as env:
+    worker_rss = {}
+    with server as server_pid, environment(args.database) as env:
+        run = None
+        if args.workers:
+
+            def run(job):
+                return run_in_jobs(env, server_pid, job, worker_rss)
+
         invoices = open_invoices(env)
         mails_before = queued_mails(env)
         if args.job == "ours":
@@ -430,10 +503,13 @@ def main():
         rss_before = current_rss_mb()
         profile = cProfile.Profile() if args.profile else None
         queries = sql_count()
+        jobs = 0
         start = time.perf_counter()
         with meter.phase("other" if args.job == "ours" else "run"):
             if profile:
                 profile.runcall(job)
+            elif run:
+                jobs = run(job)
             else:
                 job()
         seconds = time.perf_counter() - start
@@ -452,6 +528,15 @@ def main():
             "peak_rss_mb": round(peak, 1),
             "phases": meter.as_dict(),
             "mails_queued_before": mails_before,
+            **(
+                {
+                    "workers": args.workers,
+                    "jobs": jobs,
+                    "worker_peak_rss_mb": round(max(worker_rss.values(), default=0), 1),
+                }
+                if run
+                else {}
+            ),
             **outcome(),
         }
         result["phases_per_invoice"] = {
@@ -467,7 +552,7 @@ def main():
             if args.mix:
                 result["sms_delivery"] = deliver_sms(env)
         if args.job == "ours" and args.days > 1:
-            result["next_days"] = next_days(env, args.date, args.days, invoices)
+            result["next_days"] = next_days(env, args.date, args.days, invoices, run)
     if profile:
         profile.dump_stats(args.profile)
         text = io.StringIO()

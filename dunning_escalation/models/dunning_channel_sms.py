@@ -6,6 +6,9 @@ failed by ``sms.sms``."""
 
 from odoo import api, models
 
+from .ir_cron import SMS_SCHEDULER
+from .ir_cron import SMS_WAKE_LATER
+
 
 class DunningChannelSms(models.AbstractModel):
     _name = "dunning.channel.sms"
@@ -23,6 +26,7 @@ class DunningChannelSms(models.AbstractModel):
     def _channel_send(self, decisions, today, statements):
         _ = self.env._
         steps = []
+        queued = False
         for group, lead, statement in self._messages(
             self._pending(decisions), today, statements
         ):
@@ -32,7 +36,9 @@ class DunningChannelSms(models.AbstractModel):
             message = False
             if not error:
                 try:
-                    message = lead.move._message_sms_with_template(
+                    # The SMS queue's scheduler is woken once, below.
+                    move = lead.move.with_context(**{SMS_WAKE_LATER: True})
+                    message = move._message_sms_with_template(
                         template=template.with_context(
                             dunning_statement_ids=statement.ids, dunning_date=today
                         ),
@@ -40,6 +46,7 @@ class DunningChannelSms(models.AbstractModel):
                         sms_pid_to_number={partner.id: number},
                         put_in_queue=True,
                     )
+                    queued = True
                 except Exception as exc:  # a template that cannot render
                     error = _(
                         "SMS template %(name)s failed: %(error)s",
@@ -58,5 +65,7 @@ class DunningChannelSms(models.AbstractModel):
                 )
                 for decision in group
             ]
+        if queued:
+            self.env.ref(SMS_SCHEDULER)._trigger()
         self._save_steps(steps)
         return self._out(decisions, steps)

@@ -94,6 +94,42 @@ class TestDunningChannels(DunningCase, MockSMS):
         self.assertEqual(self._sms[0]["number"], "+31612345678")
         self.assertEqual(self._events(invoice, "email").state, "done")
 
+    def test_sms_of_a_run_wake_the_sms_queue_once(self):
+        """Three customers' SMS reminders in one run: three SMS queued, and the SMS
+        queue's scheduler woken by one trigger, not one per SMS."""
+        self.customer_2.write(
+            {"country_id": self.env.ref("base.nl").id, "phone": "06 12345679"}
+        )
+        third = self.customer_2.copy(
+            {"name": "Drukkerij Jansen", "phone": "0612345670"}
+        )
+        invoices = self.env["account.move"].union(
+            *(
+                self._invoice("2026-03-10", partner=partner)
+                for partner in (self.customer, self.customer_2, third)
+            )
+        )
+        scheduler = self.env.ref("sms.ir_cron_sms_scheduler_action")
+        Trigger = self.env["ir.cron.trigger"].sudo()
+        before = Trigger.search([("cron_id", "=", scheduler.id)])
+        self._run("2026-03-17")
+        self.assertEqual(
+            sorted(self._events(invoices, "sms").mapped("reason")),
+            ["SMS to +31612345670", "SMS to +31612345678", "SMS to +31612345679"],
+        )
+        self.assertEqual(
+            len(self.env["sms.sms"].search([("state", "=", "outgoing")])), 3
+        )
+        triggers = Trigger.search([("cron_id", "=", scheduler.id)]) - before
+        self.assertEqual(len(triggers), 1, "the SMS queue woken once")
+        # Odoo's own SMS still wake it each time.
+        invoices[0]._message_sms(
+            body="Odoo's own SMS", partner_ids=self.customer.ids, put_in_queue=True
+        )
+        self.assertEqual(
+            len(Trigger.search([("cron_id", "=", scheduler.id)]) - before), 2
+        )
+
     def test_foreign_number_keeps_its_country(self):
         self.customer.phone = "+44 7911 123456"
         invoice = self._invoice("2026-03-10")
