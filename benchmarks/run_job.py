@@ -47,6 +47,7 @@ from benchlib import current_rss_mb
 from benchlib import environment
 from benchlib import parse_args
 from benchlib import peak_rss_mb
+from benchlib import reset_peak_rss
 from benchlib import sql_count
 from benchlib import write_result
 
@@ -363,6 +364,7 @@ def next_days(env, date, days, invoices, run=None):
         day = date + datetime.timedelta(days=offset)
         before = env["dunning.event"].search_count([("state", "=", "done")])
         gc.collect()
+        reset_peak_rss()
         queries = sql_count()
         start = time.perf_counter()
 
@@ -500,6 +502,7 @@ def main():
         else:
             job, outcome = run_peer(env, meter, args.date, args.stock_template)
         gc.collect()
+        reset_peak_rss()
         rss_before = current_rss_mb()
         profile = cProfile.Profile() if args.profile else None
         queries = sql_count()

@@ -5,6 +5,7 @@ from . import account_move_handoff
 from . import account_move_line
 from . import account_move_mail
 from . import account_move_portal
+from . import account_move_sms
 from . import account_move_statement
 from . import account_move_waiver
 from . import dunning_channel

@@ -48,16 +48,29 @@ class AccountMove(models.Model):
         synced = [i for i, vals in enumerate(values) if "line_ids" not in vals]
         created = {}
         if direct:
-            moves = Move.with_context(skip_invoice_sync=True).create(
-                [values[i] for i in direct]
-            )
+            # Neither the invoice's nor its lines' synchronisation: every amount
+            # is given, in both currencies.
+            moves = Move.with_context(
+                skip_invoice_sync=True, skip_invoice_line_sync=True
+            ).create([values[i] for i in direct])
             created.update(zip(direct, moves.ids, strict=True))
         if synced:
             moves = Move.create([values[i] for i in synced])
             created.update(zip(synced, moves.ids, strict=True))
-        fee_moves = Move.browse([created[i] for i in range(len(values))])
-        fee_moves.with_context(skip_analytic_sync=False).action_post()
-        return self.env["account.move"].sudo().browse(fee_moves.ids)
+        posting = Move.with_context(skip_analytic_sync=False)
+        if direct:
+            # Posted, an invoice written complete is not completed again (Odoo
+            # still checks that it balances).
+            posting.browse([created[i] for i in direct]).with_context(
+                skip_invoice_sync=True
+            ).action_post()
+        if synced:
+            posting.browse([created[i] for i in synced]).action_post()
+        return (
+            self.env["account.move"]
+            .sudo()
+            .browse([created[i] for i in range(len(values))])
+        )
 
     def _dunning_charge_invoice_values(self, lines, today, complete=True):
         """The values of the charge invoice of self for its charge ``lines``: its

@@ -59,7 +59,9 @@ class AccountMove(models.Model):
         for key, case in case_of.items():
             if case not in open_cases:
                 new.setdefault(case, key)
-        created = Task.create(
+        # Their "task created" messages are posted together, as creating posts
+        # them one by one.
+        created = Task.with_context(mail_create_nolog=True).create(
             [
                 self._dunning_case_values(
                     policy, partner, *cases[policy, partner], today
@@ -67,6 +69,8 @@ class AccountMove(models.Model):
                 for policy, partner in new.values()
             ]
         )
+        created = Task.browse(created.ids)
+        created._dunning_log_creation()
         open_cases.update(zip(new, created, strict=True))
         tasks = {}
         for key, case in case_of.items():

@@ -1,3 +1,5 @@
+from markupsafe import Markup
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 from odoo.tools import pdf
@@ -94,6 +96,59 @@ class ProjectTask(models.Model):
         stage = self.env.ref("dunning_escalation.project_task_stage_written_off")
         self.sudo().write({"stage_id": stage.id})
         return True
+
+    def _dunning_log_creation(self):
+        """The "task created" message of each of self (cases created with
+        ``mail_create_nolog``), as creating a task posts it: from the user, of the
+        task's creation subtype, notified to the followers of that subtype (those
+        of the project who follow its new tasks). The messages are created
+        together, the lookups made once, each then notified by the mail module.
+        Nothing is logged where creating would not log (``tracking_disable``,
+        ``mail_create_nolog`` in the context)."""
+        context = self.env.context
+        if (
+            not self
+            or context.get("tracking_disable")
+            or context.get("mail_create_nolog")
+        ):
+            return self.env["mail.message"]
+        tasks = self.sudo()
+        author_id = self.env.user.partner_id.id
+        author_id, email_from = tasks._message_compute_author(author_id)
+        companies = tasks._mail_get_companies(default=self.env.company)
+        alias_domains = tasks._mail_get_alias_domains(default_company=self.env.company)
+        reply_tos = tasks._notify_get_reply_to(default=email_from, author_id=author_id)
+        msg_vals_list = [
+            {
+                "author_id": author_id,
+                "author_guest_id": False,
+                "email_from": email_from,
+                "email_add_signature": True,
+                "model": self._name,
+                "res_id": task.id,
+                "body": Markup('<div summary="o_mail_notification"><p>%s</p></div>')
+                % task._creation_message(),
+                "message_type": "notification",
+                "parent_id": False,  # a new task has no message to answer
+                "subject": False,
+                "subtype_id": task._creation_subtype().id,
+                "partner_ids": [],
+                "incoming_email_to": False,
+                "incoming_email_cc": False,
+                "outgoing_email_to": False,
+                "record_alias_domain_id": alias_domains[task.id].id,
+                "record_company_id": companies[task.id].id,
+                "reply_to": reply_tos[task.id],
+                "attachment_ids": [],
+            }
+            for task in tasks
+        ]
+        messages = tasks._message_create(msg_vals_list)
+        for task, message, msg_vals in zip(tasks, messages, msg_vals_list, strict=True):
+            task = task._fallback_lang()
+            task._message_post_after_hook(message, msg_vals)
+            task._notify_thread(message, msg_vals)
+        return messages
 
     def _dunning_attach_case_files(self, policies):
         """Attach to each case of self its case file (its invoices' statement and

@@ -1,6 +1,6 @@
 from unittest.mock import patch
 
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 from odoo.addons.sms.tests.common import MockSMS
 
@@ -93,6 +93,101 @@ class TestDunningChannels(DunningCase, MockSMS):
         self.assertEqual(len(self._sms), 1)
         self.assertEqual(self._sms[0]["number"], "+31612345678")
         self.assertEqual(self._events(invoice, "email").state, "done")
+
+    def test_sms_reminder_is_what_posting_it_makes(self):
+        """An SMS reminder of the run (queued with the batch's others) and the same
+        SMS posted with the sms module's ``_message_sms`` on an invoice like it:
+        same message, SMS, notifications and followers."""
+        batched = self._invoice("2026-03-10", 321.0)
+        posted = self._invoice("2026-03-10", 321.0, partner=self.customer_2)
+        # An accountant following both invoices' notes is told of each SMS.
+        clerk = new_test_user(
+            self.env,
+            login="dunning_sms_clerk",
+            groups="account.group_account_invoice",
+            notification_type="inbox",
+        )
+        note = self.env.ref("mail.mt_note")
+        for invoice in batched | posted:
+            invoice.message_subscribe(
+                partner_ids=clerk.partner_id.ids, subtype_ids=note.ids
+            )
+        before_run = [invoice.message_partner_ids for invoice in (batched, posted)]
+        self._run("2026-03-17")
+        # The other customer has no number: the run sent them no SMS.
+        self.assertFalse(self._events(posted, "sms", "done"))
+        message = self._events(batched, "sms").mail_message_id
+        self.assertEqual(len(message), 1)
+        sms = self.env["sms.sms"].search([("mail_message_id", "=", message.id)])
+        self.assertEqual(len(sms), 1)
+        reference = posted._message_sms(
+            sms.body,
+            partner_ids=self.customer_2.ids,
+            sms_pid_to_number={self.customer_2.id: "+31612345679"},
+            put_in_queue=True,
+        )
+        reference_sms = self.env["sms.sms"].search(
+            [("mail_message_id", "=", reference.id)]
+        )
+
+        def message_fields(msg, invoice):
+            return {
+                "model": msg.model,
+                "res_id": msg.res_id == invoice.id,
+                "message_type": msg.message_type,
+                "subtype_id": msg.subtype_id,
+                "author_id": msg.author_id,
+                "email_from": msg.email_from,
+                "reply_to": msg.reply_to,
+                "body": msg.body,
+                "subject": msg.subject,
+                "parent_id": bool(msg.parent_id),
+                "record_company_id": msg.record_company_id,
+                "record_alias_domain_id": msg.record_alias_domain_id,
+                "email_add_signature": msg.email_add_signature,
+                "partner_ids": msg.partner_ids == invoice.partner_id,
+            }
+
+        def notified(msg, invoice):
+            return sorted(
+                (
+                    n.notification_type,
+                    n.notification_status,
+                    n.is_read,
+                    "customer"
+                    if n.res_partner_id == invoice.partner_id
+                    else n.res_partner_id.name,
+                )
+                for n in msg.notification_ids
+            )
+
+        self.assertEqual(
+            message_fields(message, batched), message_fields(reference, posted)
+        )
+        self.assertEqual(notified(message, batched), notified(reference, posted))
+        self.assertIn(("inbox", "sent", False, clerk.name), notified(message, batched))
+        self.assertEqual(
+            [
+                (s.number[:-1], s.body, s.state, s.partner_id == batched.partner_id)
+                for s in sms
+            ],
+            [
+                (s.number[:-1], s.body, s.state, s.partner_id == posted.partner_id)
+                for s in reference_sms
+            ],
+        )
+
+        # Who came to follow each invoice: with its reminders in the run (an email
+        # to both, an SMS to the first), and with the SMS posted on the second.
+        def names(partners, invoice):
+            return sorted(
+                "customer" if p == invoice.partner_id else p.name for p in partners
+            )
+
+        self.assertEqual(
+            names(batched.message_partner_ids - before_run[0], batched),
+            names(posted.message_partner_ids - before_run[1], posted),
+        )
 
     def test_sms_of_a_run_wake_the_sms_queue_once(self):
         """Three customers' SMS reminders in one run: three SMS queued, and the SMS

@@ -76,6 +76,57 @@ class TestDunningHandoff(DunningCase):
                 self.assertNotIn(other.partner_id.name, text)
                 self.assertIn(f"Dear {invoice.partner_id.name},", text)
 
+    def test_case_creation_message_is_what_creating_a_task_posts(self):
+        """The cases of a run get their "task created" messages together; each is
+        the message creating a task in the project posts, notified alike to a
+        collections manager following the project's new tasks."""
+        project = self.env.ref("dunning_escalation.project_collections")
+        manager = new_test_user(
+            self.env,
+            login="dunning_collections_lead",
+            groups="project.group_project_user",
+            notification_type="inbox",
+        )
+        project.sudo().message_subscribe(
+            partner_ids=manager.partner_id.ids,
+            subtype_ids=self.env.ref("project.mt_project_task_new").ids,
+        )
+        # Messages on creation, as outside tests.
+        logged = {"tracking_disable": False, "mail_create_nolog": False}
+        self.Move = self.Move.with_context(**logged)
+        _invoices, case = self._handed_over()
+        self.assertEqual(len(case), 1)
+        by_hand = (
+            self.env["project.task"]
+            .with_context(**logged)
+            .sudo()
+            .create({"name": "Called the customer", "project_id": project.id})
+        )
+
+        def created(task):
+            message = task.message_ids.filtered(
+                lambda m: m.subtype_id == self.env.ref("project.mt_task_new")
+            )
+            self.assertEqual(len(message), 1)
+            return {
+                "message_type": message.message_type,
+                "body": message.body,
+                "author_id": message.author_id,
+                "email_from": message.email_from,
+                "reply_to": message.reply_to,
+                "record_company_id": message.record_company_id,
+                "record_alias_domain_id": message.record_alias_domain_id,
+                "notified": sorted(
+                    (n.res_partner_id.name, n.notification_type)
+                    for n in message.notification_ids
+                ),
+            }
+
+        self.assertEqual(created(case), created(by_hand))
+        self.assertEqual(
+            created(case)["notified"], [(manager.name, "inbox")], "the manager is told"
+        )
+
     def test_handoff_task_with_case_file(self):
         invoices, task = self._handed_over()
         self.assertEqual(len(task), 1, "one task for the customer")

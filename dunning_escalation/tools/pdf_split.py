@@ -12,13 +12,10 @@ import re
 
 _MARK = re.compile(r"dunningdocument(\d+)end")
 _SPACE = re.compile(r"\s+")
+_HEX_SPACE = re.compile(rb"\s+")
 
-# A font chosen (/F7 12 Tf), or a string shown: <hex> Tj, [<hex> -250 <hex>] TJ.
-_OPERATOR = re.compile(
-    rb"/([^\s/\[\]<>()]+)\s+[-+\d.]+\s+Tf"
-    rb"|<([0-9A-Fa-f\s]*)>\s*Tj"
-    rb"|\[((?:[^\]\\]|\\.)*)\]\s*TJ"
-)
+# A font chosen (/F7 12 Tf); a string shown in it: <hex> Tj, [<hex> -250 <hex>] TJ.
+_FONT = re.compile(rb"/([^\s/\[\]<>()]+)\s+[-+\d.]+\s+Tf")
 _HEX = re.compile(rb"<([0-9A-Fa-f\s]*)>")
 
 # ToUnicode: <code> <unicode> pairs, <first> <last> <unicode> and
@@ -34,13 +31,21 @@ def mark_text(index):
     return f"dunningdocument{index}end"
 
 
+class FontCodes(dict):
+    """A font's {character code: text}, usable as a ``str.translate`` table: a
+    code the font does not map shows nothing."""
+
+    def __missing__(self, code):
+        return ""
+
+
 def _unicode(hex_text):
     return bytes.fromhex(hex_text.decode()).decode("utf-16-be", "replace")
 
 
 def parse_to_unicode(cmap):
-    """{character code: text} of a font's ToUnicode map (bytes)."""
-    codes = {}
+    """{character code: text} of a font's ToUnicode map (bytes), as FontCodes."""
+    codes = FontCodes()
     for block in _BFCHAR.findall(cmap):
         for code, text in _PAIR.findall(block):
             codes[int(code, 16)] = _unicode(text)
@@ -59,21 +64,45 @@ def parse_to_unicode(cmap):
 
 def page_text(content, fonts):
     """The text a page's ``content`` (its decoded drawing operators) shows in
-    hex strings; ``fonts`` is {resource name: (bytes per code, ToUnicode map)}."""
-    width, codes = 1, {}
+    hex strings; ``fonts`` is {resource name: (bytes per code, ToUnicode map)}.
+    Read a font at a time: the strings shown between a font's choice and the
+    next choice are read and mapped together (a page holds thousands of strings,
+    a word or a glyph each, and some hundred font choices)."""
     parts = []
-    for match in _OPERATOR.finditer(content):
-        name, shown, array = match.groups()
-        if name is not None:
-            width, codes = fonts.get(name.decode("latin-1"), (1, {}))
-            continue
-        for hex_text in [shown] if shown is not None else _HEX.findall(array):
-            data = bytes.fromhex(_SPACE.sub("", hex_text.decode()))
-            parts.extend(
-                codes.get(int.from_bytes(data[i : i + width], "big"), "")
-                for i in range(0, len(data), width)
+    choices = list(_FONT.finditer(content))
+    for number, choice in enumerate(choices):
+        following = choices[number + 1 : number + 2]
+        end = following[0].start() if following else len(content)
+        width, codes = fonts.get(choice.group(1).decode("latin-1"), (1, {}))
+        if not isinstance(codes, FontCodes):
+            codes = FontCodes(codes)
+        shown = _HEX.findall(content, choice.end(), end)
+        try:
+            # (bytes.fromhex skips the whitespace a string may break lines with.)
+            data = bytes.fromhex(b"".join(shown).decode())
+        except ValueError:
+            # A string of an odd number of digits is read as if it ended in a 0
+            # (wkhtmltopdf writes none; a page that would read wrong has no mark).
+            digits = [_HEX_SPACE.sub(b"", text) for text in shown]
+            data = bytes.fromhex(
+                b"".join(text + b"0" * (len(text) % 2) for text in digits).decode()
             )
+        parts.append(_codes_text(data, width, codes))
     return "".join(parts)
+
+
+def _codes_text(data, width, codes):
+    """The text of the character codes ``data`` of ``width`` bytes each."""
+    if width == 1:
+        return data.decode("latin-1").translate(codes)
+    if width == 2 and len(data) % 2 == 0:
+        chars = data.decode("utf-16-be", "surrogatepass")
+        if len(chars) == len(data) // 2:  # no two codes read as one character
+            return chars.translate(codes)
+    return "".join(
+        codes.get(int.from_bytes(data[i : i + width], "big"), "")
+        for i in range(0, len(data), width)
+    )
 
 
 def document_starts(page_texts, count):

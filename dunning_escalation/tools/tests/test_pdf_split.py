@@ -53,6 +53,14 @@ class TestPageText(unittest.TestCase):
         content = b"BT /F9 2 Tf <0001> Tj ET BT /F7 2 Tf <0009> Tj <0001> Tj ET"
         self.assertEqual(pdf_split.page_text(content, self.fonts), "a")
 
+    def test_strings_broken_over_lines_and_odd_digits(self):
+        """Whitespace inside a hex string is skipped; a string of an odd number of
+        digits reads as if it ended in a 0 (PDF's rule), in a font of one byte
+        per code and of two."""
+        fonts = {"F8": (1, {0x40: "@", 0x41: "Z"}), "F7": self.fonts["F7"]}
+        content = b"BT /F8 2 Tf <4> Tj <41> Tj <4 1\n4> Tj /F7 2 Tf <0 0\n01> Tj ET"
+        self.assertEqual(pdf_split.page_text(content, fonts), "@ZZ@a")
+
     def test_shapes_only(self):
         self.assertEqual(pdf_split.page_text(b"0 0 m 1 1 l S", self.fonts), "")
 
