@@ -1,15 +1,20 @@
 """The SMS channel: the level's SMS template, rendered for the message's invoices,
 posted on the invoice and queued in Odoo's SMS queue to the recipient's mobile
 (else phone) in E.164, the batch's SMS together (``account_move_sms.py``). A
-missing or invalid number, or a template that fails, is a failed step with the
+missing or invalid number, a template that fails, or an SMS that cannot be posted
+(the batch is then posted again one SMS at a time) is a failed step with the
 reason and stops nothing else; a message the provider refuses later is marked
 failed by ``sms.sms``."""
+
+import logging
 
 from odoo import api, models
 
 from .account_move_sms import QueuedSms
 from .ir_cron import SMS_SCHEDULER
 from .ir_cron import SMS_WAKE_LATER
+
+_logger = logging.getLogger(__name__)
 
 
 class DunningChannelSms(models.AbstractModel):
@@ -61,22 +66,19 @@ class DunningChannelSms(models.AbstractModel):
                 continue
             sms = QueuedSms(lead.move, partner, number, content[lead.move.id])
             queued.append((group, template, sms))
-        # The SMS queue's scheduler is woken once for the batch, below.
-        messages = (
-            self.env["account.move"]
-            .with_context(**{SMS_WAKE_LATER: True})
-            ._dunning_queue_sms([sms for _group, _template, sms in queued])
-        )
-        for (group, template, sms), message in zip(queued, messages, strict=True):
+        for (group, template, sms), posted in zip(
+            queued, self._queue(queued), strict=True
+        ):
+            message, error = posted
             steps += [
                 self._step_values(
                     decision,
                     sms.partner,
                     today,
                     template_name=template.name,
-                    state="done",
+                    state="failed" if error else "done",
                     mail_message_id=message.id,
-                    reason=_("SMS to %s", sms.number),
+                    reason=error or _("SMS to %s", sms.number),
                 )
                 for decision in group
             ]
@@ -84,3 +86,32 @@ class DunningChannelSms(models.AbstractModel):
             self.env.ref(SMS_SCHEDULER)._trigger()
         self._save_steps(steps)
         return self._out(decisions, steps)
+
+    @api.model
+    def _queue(self, queued):
+        """Post the SMS of ``queued`` ((decisions, template, QueuedSms)) together:
+        (message, False) for each, or (no message, why) for an SMS that could not
+        be posted, the batch being posted again one SMS at a time when it fails."""
+        if not queued:
+            return []
+        # The SMS queue's scheduler is woken once for the batch, by the caller.
+        Move = self.env["account.move"].with_context(**{SMS_WAKE_LATER: True})
+        reminders = [sms for _group, _template, sms in queued]
+        try:
+            with self.env.cr.savepoint():
+                return [(m, False) for m in Move._dunning_queue_sms(reminders)]
+        except Exception:  # each SMS again on its own
+            _logger.info("dunning: the SMS of a batch are posted one by one")
+        posted = []
+        for sms in reminders:
+            try:
+                with self.env.cr.savepoint():
+                    posted.append((Move._dunning_queue_sms([sms]), False))
+            except Exception as exc:  # a failed step, with the reason
+                posted.append(
+                    (
+                        self.env["mail.message"],
+                        self.env._("SMS not queued: %s", exc),
+                    )
+                )
+        return posted

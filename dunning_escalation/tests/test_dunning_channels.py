@@ -217,6 +217,10 @@ class TestDunningChannels(DunningCase, MockSMS):
         )
         triggers = Trigger.search([("cron_id", "=", scheduler.id)]) - before
         self.assertEqual(len(triggers), 1, "the SMS queue woken once")
+        # Each step's message is on its own invoice, to its own customer.
+        for event in self._events(invoices, "sms"):
+            self.assertEqual(event.mail_message_id.res_id, event.move_id.id)
+            self.assertEqual(event.mail_message_id.partner_ids, event.partner_id)
         # Odoo's own SMS still wake it each time.
         invoices[0]._message_sms(
             body="Odoo's own SMS", partner_ids=self.customer.ids, put_in_queue=True
@@ -224,6 +228,48 @@ class TestDunningChannels(DunningCase, MockSMS):
         self.assertEqual(
             len(Trigger.search([("cron_id", "=", scheduler.id)]) - before), 2
         )
+
+    def test_sms_that_cannot_be_posted_fails_alone(self):
+        """An SMS the batch cannot post (the notification raises for one invoice):
+        the batch is posted again SMS by SMS; that step fails with the reason,
+        the other customer's SMS and both emails go."""
+        self.customer_2.write(
+            {"country_id": self.env.ref("base.nl").id, "phone": "06 12345679"}
+        )
+        broken = self._invoice("2026-03-10")
+        fine = self._invoice("2026-03-10", partner=self.customer_2)
+        Move = type(self.env["account.move"])
+        notify = Move._notify_thread
+
+        def failing(move, message, msg_vals=False, **kwargs):
+            if message.message_type == "sms" and move.id == broken.id:
+                raise ValueError("gateway settings unreadable")
+            return notify(move, message, msg_vals, **kwargs)
+
+        with patch.object(Move, "_notify_thread", failing):
+            self._run("2026-03-17")
+        failed = self._events(broken, "sms")
+        self.assertEqual(failed.state, "failed")
+        self.assertEqual(failed.reason, "SMS not queued: gateway settings unreadable")
+        self.assertFalse(failed.mail_message_id)
+        self.assertEqual(self._events(fine, "sms").state, "done")
+        self.assertEqual(
+            self.env["sms.sms"].search([("state", "=", "outgoing")]).number,
+            "+31612345679",
+        )
+        self.assertEqual(
+            set(self._events(broken | fine, "email").mapped("state")), {"done"}
+        )
+
+    def test_sms_recipient_follows_when_posting_would_subscribe_them(self):
+        """With ``mail_post_autofollow`` in the context, posting an SMS subscribes
+        its recipient to the invoice: so does the run's batch."""
+        invoice = self._invoice("2026-03-10")
+        self.assertNotIn(self.customer, invoice.message_partner_ids)
+        self.Move = self.Move.with_context(mail_post_autofollow=True)
+        self._run("2026-03-17")
+        self.assertEqual(self._events(invoice, "sms").state, "done")
+        self.assertIn(self.customer, invoice.message_partner_ids)
 
     def test_foreign_number_keeps_its_country(self):
         self.customer.phone = "+44 7911 123456"

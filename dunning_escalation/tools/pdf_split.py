@@ -65,9 +65,10 @@ def parse_to_unicode(cmap):
 def page_text(content, fonts):
     """The text a page's ``content`` (its decoded drawing operators) shows in
     hex strings; ``fonts`` is {resource name: (bytes per code, ToUnicode map)}.
-    Read a font at a time: the strings shown between a font's choice and the
-    next choice are read and mapped together (a page holds thousands of strings,
-    a word or a glyph each, and some hundred font choices)."""
+    Read a font at a time: the hex strings between a font's choice and the next
+    choice are read and mapped together (a page holds thousands of strings, a
+    word or a glyph each, and some hundred font choices); any hex string there
+    counts, wkhtmltopdf writing no other."""
     parts = []
     choices = list(_FONT.finditer(content))
     for number, choice in enumerate(choices):
@@ -77,17 +78,17 @@ def page_text(content, fonts):
         if not isinstance(codes, FontCodes):
             codes = FontCodes(codes)
         shown = _HEX.findall(content, choice.end(), end)
-        try:
-            # (bytes.fromhex skips the whitespace a string may break lines with.)
-            data = bytes.fromhex(b"".join(shown).decode())
-        except ValueError:
-            # A string of an odd number of digits is read as if it ended in a 0
-            # (wkhtmltopdf writes none; a page that would read wrong has no mark).
-            digits = [_HEX_SPACE.sub(b"", text) for text in shown]
-            data = bytes.fromhex(
-                b"".join(text + b"0" * (len(text) % 2) for text in digits).decode()
-            )
-        parts.append(_codes_text(data, width, codes))
+        joined = b"".join(shown)
+        # Read together when every string is whole codes without whitespace, as
+        # wkhtmltopdf writes them; else string by string, a string with an odd
+        # number of digits read as if it ended in a 0 (the PDF's rule).
+        if _HEX_SPACE.search(joined) or any(len(t) % (2 * width) for t in shown):
+            for text in shown:
+                digits = _HEX_SPACE.sub(b"", text)
+                digits += b"0" * (len(digits) % 2)
+                parts.append(_codes_text(bytes.fromhex(digits.decode()), width, codes))
+        else:
+            parts.append(_codes_text(bytes.fromhex(joined.decode()), width, codes))
     return "".join(parts)
 
 

@@ -60,6 +60,9 @@ class TestPageText(unittest.TestCase):
         fonts = {"F8": (1, {0x40: "@", 0x41: "Z"}), "F7": self.fonts["F7"]}
         content = b"BT /F8 2 Tf <4> Tj <41> Tj <4 1\n4> Tj /F7 2 Tf <0 0\n01> Tj ET"
         self.assertEqual(pdf_split.page_text(content, fonts), "@ZZ@a")
+        # Two odd strings that together make whole codes are still read apart.
+        content = b"BT /F8 2 Tf <4> Tj <414> Tj /F7 2 Tf <000> Tj <0001> Tj ET"
+        self.assertEqual(pdf_split.page_text(content, fonts), "@Z@a")
 
     def test_shapes_only(self):
         self.assertEqual(pdf_split.page_text(b"0 0 m 1 1 l S", self.fonts), "")
