@@ -51,10 +51,10 @@ def sql_count():
     return odoo.sql_db.sql_counter
 
 
-def peak_rss_mb():
-    """Peak resident memory of this process since it started or since the last
-    ``reset_peak_rss()``, in MB (Linux's VmHWM)."""
-    with open("/proc/self/status") as status:
+def peak_rss_mb(pid="self"):
+    """Peak resident memory of this process (or of process ``pid``) since it
+    started or since the last ``reset_peak_rss()``, in MB (Linux's VmHWM)."""
+    with open(f"/proc/{pid}/status") as status:
         for line in status:
             if line.startswith("VmHWM:"):
                 return int(line.split()[1]) / 1024

@@ -262,11 +262,8 @@ def worker_peaks(server_pid, peaks):
         return
     for pid in pids:
         try:
-            with open(f"/proc/{pid}/status") as status:
-                for line in status:
-                    if line.startswith("VmHWM:"):
-                        peaks[pid] = max(peaks.get(pid, 0), int(line.split()[1]) / 1024)
-        except OSError:
+            peaks[pid] = max(peaks.get(pid, 0), peak_rss_mb(pid))
+        except OSError:  # the worker ended meanwhile
             continue
 
 

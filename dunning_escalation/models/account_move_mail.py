@@ -39,6 +39,26 @@ from odoo.tools import SQL, clean_context, split_every
 from .mail_followers import RECIPIENTS_KEY
 
 
+def message_post_values(record, **values):
+    """The values ``message_post`` gives a new message on ``record`` when it has no
+    parent, subject, recipient or attachment (the signature added), with
+    ``values`` over them."""
+    return {
+        "author_guest_id": False,
+        "email_add_signature": True,
+        "model": record._name,
+        "res_id": record.id,
+        "parent_id": False,
+        "subject": False,
+        "partner_ids": [],
+        "incoming_email_to": False,
+        "incoming_email_cc": False,
+        "outgoing_email_to": False,
+        "attachment_ids": [],
+        **values,
+    }
+
+
 class QueuedMail(NamedTuple):
     """One reminder to queue: rendered, its author and sender chosen."""
 
@@ -180,27 +200,20 @@ class AccountMove(models.Model):
         )
         parents = moves._dunning_thread_parents()
         return [
-            {
-                "author_id": mail.author.id,
-                "author_guest_id": False,
-                "email_from": mail.email_from,
-                "email_add_signature": True,
-                "model": self._name,
-                "res_id": mail.move.id,
-                "body": escape(mail.body),
-                "message_type": "comment",
-                "parent_id": parents.get(mail.move.id, False),
-                "subject": mail.subject or False,
-                "subtype_id": subtype_id,
-                "partner_ids": mail.partner.ids,
-                "incoming_email_to": False,
-                "incoming_email_cc": False,
-                "outgoing_email_to": False,
-                "record_alias_domain_id": alias_domains[mail.move.id].id,
-                "record_company_id": companies[mail.move.id].id,
-                "reply_to": reply_tos[mail.move.id],
-                "attachment_ids": [],
-            }
+            message_post_values(
+                mail.move,
+                author_id=mail.author.id,
+                email_from=mail.email_from,
+                body=escape(mail.body),
+                message_type="comment",
+                parent_id=parents.get(mail.move.id, False),
+                subject=mail.subject or False,
+                subtype_id=subtype_id,
+                partner_ids=mail.partner.ids,
+                record_alias_domain_id=alias_domains[mail.move.id].id,
+                record_company_id=companies[mail.move.id].id,
+                reply_to=reply_tos[mail.move.id],
+            )
             for mail in mails
         ]
 

@@ -4,6 +4,8 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError
 from odoo.tools import pdf
 
+from .account_move_mail import message_post_values
+
 # Stages of a collection case that only accounting administrators move a case into
 # or out of, whatever the path (button, drag and drop, import).
 GUARDED_STAGES = ("project_task_stage_written_off",)
@@ -119,28 +121,18 @@ class ProjectTask(models.Model):
         alias_domains = tasks._mail_get_alias_domains(default_company=self.env.company)
         reply_tos = tasks._notify_get_reply_to(default=email_from, author_id=author_id)
         msg_vals_list = [
-            {
-                "author_id": author_id,
-                "author_guest_id": False,
-                "email_from": email_from,
-                "email_add_signature": True,
-                "model": self._name,
-                "res_id": task.id,
-                "body": Markup('<div summary="o_mail_notification"><p>%s</p></div>')
+            message_post_values(
+                task,
+                author_id=author_id,
+                email_from=email_from,
+                body=Markup('<div summary="o_mail_notification"><p>%s</p></div>')
                 % task._creation_message(),
-                "message_type": "notification",
-                "parent_id": False,  # a new task has no message to answer
-                "subject": False,
-                "subtype_id": task._creation_subtype().id,
-                "partner_ids": [],
-                "incoming_email_to": False,
-                "incoming_email_cc": False,
-                "outgoing_email_to": False,
-                "record_alias_domain_id": alias_domains[task.id].id,
-                "record_company_id": companies[task.id].id,
-                "reply_to": reply_tos[task.id],
-                "attachment_ids": [],
-            }
+                message_type="notification",
+                subtype_id=task._creation_subtype().id,
+                record_alias_domain_id=alias_domains[task.id].id,
+                record_company_id=companies[task.id].id,
+                reply_to=reply_tos[task.id],
+            )
             for task in tasks
         ]
         messages = tasks._message_create(msg_vals_list)

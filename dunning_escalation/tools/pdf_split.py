@@ -69,14 +69,16 @@ def page_text(content, fonts):
     choice are read and mapped together (a page holds thousands of strings, a
     word or a glyph each, and some hundred font choices); any hex string there
     counts, wkhtmltopdf writing no other."""
+    tables = {
+        name: (width, codes if isinstance(codes, FontCodes) else FontCodes(codes))
+        for name, (width, codes) in fonts.items()
+    }
     parts = []
     choices = list(_FONT.finditer(content))
     for number, choice in enumerate(choices):
         following = choices[number + 1 : number + 2]
         end = following[0].start() if following else len(content)
-        width, codes = fonts.get(choice.group(1).decode("latin-1"), (1, {}))
-        if not isinstance(codes, FontCodes):
-            codes = FontCodes(codes)
+        width, codes = tables.get(choice.group(1).decode("latin-1"), (1, FontCodes()))
         shown = _HEX.findall(content, choice.end(), end)
         joined = b"".join(shown)
         # Read together when every string is whole codes without whitespace, as
