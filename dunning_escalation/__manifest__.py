@@ -33,6 +33,7 @@
         "data/mail_template_statement_data.xml",
         "views/dunning_menus.xml",
         "views/portal_templates.xml",
+        "views/dunning_reply_templates.xml",
     ],
     "assets": {
         "web.assets_tests": ["dunning_escalation/static/tests/tours/**/*"],

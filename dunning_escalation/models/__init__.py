@@ -5,6 +5,7 @@ from . import account_move_handoff
 from . import account_move_line
 from . import account_move_mail
 from . import account_move_portal
+from . import account_move_reply
 from . import account_move_sms
 from . import account_move_statement
 from . import account_move_waiver
@@ -14,6 +15,7 @@ from . import dunning_channel_letter
 from . import dunning_channel_mail
 from . import dunning_channel_sms
 from . import dunning_event
+from . import dunning_event_reply
 from . import dunning_interest_rate
 from . import dunning_level
 from . import dunning_overdue_report
@@ -26,6 +28,7 @@ from . import ir_qweb
 from . import mail_followers
 from . import mail_mail
 from . import mail_template
+from . import mail_thread
 from . import project_task
 from . import res_company
 from . import res_config_settings

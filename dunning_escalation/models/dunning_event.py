@@ -22,6 +22,7 @@ EVENT_KINDS = [
     ("skipped", "Skipped"),
     ("recall", "Recalled from Agency"),
     ("write_off", "Written Off"),
+    ("reply", "Customer Reply"),
 ]
 
 # What a user may fill in on the history, by hand.

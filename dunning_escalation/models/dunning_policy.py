@@ -114,6 +114,14 @@ class DunningPolicy(models.Model):
         "charged interest on it, that interest is waived with a credit note "
         "(0: never).",
     )
+    reply_pause_days = fields.Integer(
+        string="Pause on a Reply (days)",
+        default=14,
+        help="A customer's email reply to a reminder pauses the invoices of that "
+        "reminder for this many days (a promise to pay, until the day it names), "
+        "and gives the responsible user a to-do with the reply. Automatic replies "
+        "pause nothing. 0: replies pause nothing, the to-do still comes.",
+    )
     thankyou_template_id = fields.Many2one(
         "mail.template",
         string="Thank-you Email",
@@ -131,9 +139,16 @@ class DunningPolicy(models.Model):
         for policy in self:
             policy.level_ids._check_ladder()
 
-    @api.constrains("min_amount", "grace_days")
+    @api.constrains("min_amount", "grace_days", "reply_pause_days")
     def _check_amounts(self):
         for policy in self:
+            if policy.reply_pause_days < 0:
+                raise ValidationError(
+                    self.env._(
+                        "The days a reply pauses policy %s cannot be negative.",
+                        policy.name,
+                    )
+                )
             if policy.min_amount < 0:
                 raise ValidationError(
                     self.env._(

@@ -1,0 +1,23 @@
+from werkzeug.exceptions import NotFound
+
+from odoo import http
+from odoo.http import request
+
+
+class DunningReply(http.Controller):
+    """The links of a reply's to-do: read the customer's reply as what the link
+    says (confirm the reading, or correct it), then back to the invoice."""
+
+    @http.route(
+        "/dunning/reply/<int:event_id>/<string:reading>",
+        type="http",
+        auth="user",
+        methods=["GET"],
+    )
+    def dunning_reply_read_as(self, event_id, reading, token=None, **kwargs):
+        event = request.env["dunning.event"].sudo().browse(event_id).exists()
+        # The signed link stands for a form: a link made elsewhere does nothing.
+        if not event or not event._reply_check_token(reading, token):
+            raise NotFound()
+        event.sudo(False)._reply_set_reading(reading)
+        return request.redirect(f"/odoo/account.move/{event.move_id.id}")
