@@ -4,13 +4,18 @@ Customers in the Netherlands, Belgium, Sweden, Germany and the United Kingdom,
 businesses and consumers, get posted invoices due relative to today. The scheduled
 job is then replayed for every day of the last ``REPLAY_DAYS`` days, and what people
 do on those days (payments, disputes, promises to pay, a waived charge, a recall, a
-write-off) happens before that day's run, through the engine's own methods. The
-result is a history as the job would have written it: reminders at every level,
-charges per legal profile, letters, calls, blocks, payments after a reminder and
-cases with the collection agency.
+write-off, customers' email replies) happens before that day's run, through the
+engine's own methods and Odoo's mail gateway. The result is a history as the job
+would have written it: reminders at every level, charges per legal profile,
+letters, calls, blocks, replies, payments after a reminder and cases with the
+collection agency.
 """
 
 import datetime
+from email.message import EmailMessage
+from email.utils import format_datetime
+from email.utils import formataddr
+from email.utils import make_msgid
 
 from odoo import Command, fields
 
@@ -411,6 +416,27 @@ SCRIPT = [
         "nordvik_promise",
         {"reason": "Goodwill: long-standing customer, promise to pay"},
     ),
+    # Customers answer their reminders by email, through the mail gateway.
+    (
+        -1,
+        "reply",
+        "vandenberghe_reminder",
+        {
+            "text": "Goedemiddag,\n\nBedankt voor de herinnering. Wij betalen op "
+            "vrijdag, samen met de andere facturen van deze maand.\n\n"
+            "Met vriendelijke groet,\nAn Vandenberghe"
+        },
+    ),
+    (
+        0,
+        "reply",
+        "peeters_reminder",
+        {
+            "text": "Ik ben afwezig tot en met 30 november en lees mijn e-mail niet.",
+            "subject": "Automatisch antwoord: afwezig",
+            "automatic": True,
+        },
+    ),
 ]
 
 
@@ -615,6 +641,40 @@ class DemoData:
             {"fee_move_ids": [Command.set(charges.ids)], "reason": reason}
         )
         wizard.action_confirm()
+
+    def _reply(self, move, text, subject=None, automatic=False):
+        """The customer answers the invoice's last reminder by email: a raw
+        message in answer to the reminder's Message-Id, through the mail gateway
+        as the mail fetcher hands it over."""
+        reminder = (
+            move.env["dunning.event"]
+            .sudo()
+            .search(
+                [
+                    ("move_id", "=", move.id),
+                    ("kind", "=", "email"),
+                    ("state", "=", "done"),
+                ],
+                order="date desc, id desc",
+                limit=1,
+            )
+            .mail_message_id
+        )
+        day = move._dunning_today()
+        email = EmailMessage()
+        email["From"] = formataddr((move.partner_id.name, move.partner_id.email))
+        email["To"] = reminder.reply_to or reminder.email_from
+        email["Subject"] = subject or f"Re: {reminder.subject}"
+        email["Message-ID"] = make_msgid(domain=move.partner_id.email.split("@")[-1])
+        email["In-Reply-To"] = reminder.message_id
+        email["References"] = reminder.message_id
+        email["Date"] = format_datetime(
+            datetime.datetime.combine(day, datetime.time(9, 30), datetime.UTC)
+        )
+        if automatic:
+            email["Auto-Submitted"] = "auto-replied"
+        email.set_content(text)
+        move.env["mail.thread"].sudo().message_process(False, email.as_bytes())
 
     def _recall(self, move):
         move.action_dunning_recall()

@@ -120,6 +120,8 @@ class TestDunningDemo(AccountTestInvoicingCommon):
                 "nordvik_promise": [("promise", D(2026, 11, 29))],
                 "hofmann_recalled": [("promise", D(2026, 12, 4))],
                 "ashworth_blocked": [("other", D(2026, 11, 30))],
+                # Replied on Monday 23 November: "wij betalen op vrijdag".
+                "vandenberghe_reminder": [("promise", D(2026, 11, 27))],
             },
         )
         self.assertEqual(
@@ -135,10 +137,50 @@ class TestDunningDemo(AccountTestInvoicingCommon):
             },
         )
         self.assertEqual(len(self._events("dispute")), 1)
-        self.assertEqual(len(self._events("promise")), 4)
+        self.assertEqual(len(self._events("promise")), 5)
         # Ashworth's, and Hofmann's pause after the recall (since replaced by
         # the promise to pay).
         self.assertEqual(len(self._events("block")), 2)
+
+    def test_replies_to_reminders(self):
+        replies = self._events("reply")
+        self.assertEqual(
+            self._by_key(
+                replies,
+                lambda e: (
+                    e.date,
+                    e.reply_reading,
+                    e.reply_date,
+                    e.reply_paused_until,
+                    e.reply_status,
+                ),
+            ),
+            {
+                "vandenberghe_reminder": [
+                    (
+                        D(2026, 11, 23),
+                        "promise",
+                        D(2026, 11, 27),
+                        D(2026, 11, 27),
+                        "to_check",
+                    )
+                ],
+                # An out-of-office: nothing paused, nothing to check.
+                "peeters_reminder": [
+                    (D(2026, 11, 24), "auto_reply", False, False, False)
+                ],
+            },
+        )
+        vandenberghe = self.moves["vandenberghe_reminder"]
+        self.assertEqual(
+            vandenberghe.activity_ids.mapped("summary"),
+            ["Vandenberghe Bouw NV replied: Promise to Pay on 2026-11-27"],
+        )
+        self.assertFalse(self.moves["peeters_reminder"].activity_ids)
+        # The replies are in the invoices' threads, below their reminders.
+        for reply in replies:
+            self.assertEqual(reply.mail_message_id.message_type, "email")
+            self.assertEqual(reply.mail_message_id.res_id, reply.move_id.id)
 
     def test_paid_after_a_reminder(self):
         paid = self._events("paid")
@@ -305,8 +347,11 @@ class TestDunningDemo(AccountTestInvoicingCommon):
         calls = self._events("call")
         self.assertEqual(len(calls), 8)
         self.assertEqual(set(calls.level_id.mapped("name")), {"Final notice"})
-        # From the first friendly reminder, 98 days ago, to yesterday's run.
+        # From the first friendly reminder, 98 days ago, to this morning's reply;
+        # the last step was yesterday's.
         history = self.Event.search([("move_id", "in", self.invoices.ids)])
         self.assertEqual(min(history.mapped("date")), D(2026, 8, 18))
-        self.assertEqual(max(history.mapped("date")), D(2026, 11, 23))
+        self.assertEqual(max(history.mapped("date")), D(2026, 11, 24))
+        steps = history.filtered(lambda e: e.kind != "reply")
+        self.assertEqual(max(steps.mapped("date")), D(2026, 11, 23))
         self.assertEqual(len(INVOICES), len(self.invoices))
