@@ -356,7 +356,18 @@ def find_records(odoo, outbox):
     )
     if not letters:
         raise ScreenshotError("the demo holds no letter: is its history built?")
+    # A customer's reply to a reminder, waiting for a user to check its reading.
+    replies = odoo.search_read(
+        "dunning.event",
+        [("kind", "=", "reply"), ("reply_status", "=", "to_check")],
+        ["move_id"],
+        order="date desc, id desc",
+        limit=1,
+    )
+    if not replies:
+        raise ScreenshotError("the demo holds no reply to check: is its history built?")
     return {
+        "reply_invoice_id": replies[0]["move_id"][0],
         "invoice": invoice,
         "customer_id": invoice["commercial_partner_id"][0],
         "policy_id": company["dunning_policy_id"][0],
@@ -461,10 +472,25 @@ def take(odoo, chrome, records, work):
     chrome.wait(".o_field_widget[name=dunning_level_id]")
     shot("dunning_invoice_tab.png")
 
+    # The to-do a customer's reply gives, in the invoice's chatter.
+    chrome.open(
+        f"{base}/odoo/action-account.action_move_out_invoice_type/"
+        f"{records['reply_invoice_id']}",
+        ".o-mail-Activity-note .o_dunning_reply",
+    )
+    chrome.evaluate(
+        """(() => {
+            const activity = document.querySelector(".o-mail-Activity");
+            activity.scrollIntoView({block: "center"});
+            return true;
+        })()"""
+    )
+    shot("dunning_reply_todo.png")
+
     chrome.open(
         f"{base}/odoo/action-dunning_escalation.action_dunning_policy/"
         f"{records['policy_id']}",
-        ".o_field_widget[name=level_ids] .o_data_row",
+        ".o_field_widget[name=level_all_ids] .o_data_row",
     )
     shot("dunning_policy_levels.png")
 

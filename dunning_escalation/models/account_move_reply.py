@@ -16,7 +16,7 @@ import logging
 
 import lxml.html
 
-from odoo import fields, models
+from odoo import models
 from odoo.tools import email_normalize, html2plaintext
 
 from ..tools import replies
@@ -151,14 +151,18 @@ class AccountMove(models.Model):
         return _("Reply from %s", sender)
 
     def _dunning_reply_activity(self, message, events, known):
-        """The to-do for the responsible user: the reply, its reading, what it
-        paused, and a link per reading to confirm or correct it."""
+        """The to-do for the responsible user, in their language: the reply, its
+        reading, what it paused, and a link per reading to confirm or correct
+        it."""
+        user = self._dunning_responsible_user()
+        move = self.with_context(lang=user.lang or self.env.lang)
         lead = events.filtered(lambda e: e.move_id == self)[:1] or events[:1]
+        lead = lead.with_env(move.env)
         values = {
             "message": message,
             "text": reply_text(message.body)[:QUOTED_CHARS],
             "lead": lead,
-            "events": events,
+            "events": events.with_env(move.env),
             "known": known,
             "links": [
                 (
@@ -169,23 +173,23 @@ class AccountMove(models.Model):
                 )
                 for reading, label in lead._fields[
                     "reply_reading"
-                ]._description_selection(self.env)
+                ]._description_selection(move.env)
                 if reading != replies.UNCLEAR
             ],
         }
-        note = self.env["ir.qweb"]._render(
+        note = move.env["ir.qweb"]._render(
             "dunning_escalation.reply_activity_note", values
         )
         activity = self.activity_schedule(
             "mail.mail_activity_data_todo",
-            summary=self.env._(
+            summary=move.env._(
                 "%(customer)s replied: %(reading)s",
                 customer=self.commercial_partner_id.name,
                 reading=lead._reply_label(),
             ),
             note=note,
-            user_id=self._dunning_responsible_user().id,
-            date_deadline=fields.Date.context_today(self),
+            user_id=user.id,
+            date_deadline=self._dunning_today(),
         )
         events.reply_activity_id = activity
         return activity

@@ -7,6 +7,7 @@ gateway) is account_move_reply.py."""
 from odoo import fields, models
 from odoo.exceptions import UserError
 from odoo.tools.misc import consteq
+from odoo.tools.misc import format_date
 from odoo.tools.misc import hmac as signed
 
 from ..tools import replies
@@ -154,7 +155,7 @@ class DunningEvent(models.Model):
             return self.env._(
                 "%(label)s on %(date)s",
                 label=label,
-                date=fields.Date.to_string(self.reply_date),
+                date=format_date(self.env, self.reply_date),
             )
         return label
 
@@ -190,7 +191,7 @@ class DunningEvent(models.Model):
                     event._reply_unpause(
                         self.env._(
                             "The reply of %(date)s was read again: %(reading)s",
-                            date=fields.Date.to_string(event.date),
+                            date=format_date(self.env, event.date),
                             reading=event._reply_label(),
                         )
                     )
@@ -207,7 +208,7 @@ class DunningEvent(models.Model):
         for (until, reason, _reply), events in groups.items():
             note = self.env._(
                 "Reply of %(date)s: %(reading)s",
-                date=fields.Date.to_string(events[0].date),
+                date=format_date(self.env, events[0].date),
                 reading=events[0]._reply_label(),
             )
             events.move_id._dunning_block(until, reason, note)

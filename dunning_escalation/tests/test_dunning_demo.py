@@ -174,7 +174,7 @@ class TestDunningDemo(AccountTestInvoicingCommon):
         vandenberghe = self.moves["vandenberghe_reminder"]
         self.assertEqual(
             vandenberghe.activity_ids.mapped("summary"),
-            ["Vandenberghe Bouw NV replied: Promise to Pay on 2026-11-27"],
+            ["Vandenberghe Bouw NV replied: Promise to Pay on 11/27/2026"],
         )
         self.assertFalse(self.moves["peeters_reminder"].activity_ids)
         # The replies are in the invoices' threads, below their reminders.

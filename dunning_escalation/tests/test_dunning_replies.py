@@ -137,7 +137,7 @@ class TestDunningReplies(DunningCase, HttpCase):
         self.assertEqual(len(todo), 1)
         self.assertEqual(todo.res_id, message.res_id)
         self.assertEqual(
-            todo.summary, "Bakkerij De Vries replied: Promise to Pay on 2026-03-20"
+            todo.summary, "Bakkerij De Vries replied: Promise to Pay on 03/20/2026"
         )
         self.assertIn("we will pay on 20 March", todo.note)
         self.assertNotIn("we have not received payment", todo.note)
@@ -321,7 +321,7 @@ class TestDunningReplies(DunningCase, HttpCase):
         self.assertFalse(self.invoice_2.dunning_blocked_until)
         self.assertEqual(
             self._events(self.invoice_2, "unblock").reason,
-            "The reply of 2026-03-06 was read again: Automatic Reply",
+            "The reply of 03/06/2026 was read again: Automatic Reply",
         )
 
     def test_a_longer_pause_is_kept(self):
