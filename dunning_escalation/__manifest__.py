@@ -12,6 +12,7 @@
     "data": [
         "security/dunning_security.xml",
         "security/ir.model.access.csv",
+        "data/payment_qr_templates.xml",
         "data/mail_template_data.xml",
         "data/sms_template_data.xml",
         "data/project_data.xml",

@@ -29,6 +29,7 @@ SCREENSHOTS = [
     ("dunning_policy_levels.png", "A policy and its ladder of levels"),
     ("dunning_reminder_mail.png", "A reminder as the customer receives it"),
     ("dunning_letter.png", "The final notice as a PDF letter"),
+    ("dunning_reply_todo.png", "A customer's reply: its reading, pause and to-do"),
     ("dunning_customer_statement.png", "A customer's dunning statement"),
 ]
 

@@ -1,2 +1,3 @@
+from . import pay_link
 from . import portal
 from . import reply

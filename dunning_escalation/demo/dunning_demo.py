@@ -19,6 +19,8 @@ from email.utils import make_msgid
 
 from odoo import Command, fields
 
+# The company's bank account for transfers (a test IBAN of the Netherlands).
+DEMO_IBAN = "NL91ABNA0417164300"
 # How far back the daily job is replayed (days before today).
 REPLAY_DAYS = 100
 
@@ -461,10 +463,30 @@ class DemoData:
         # demo data: give it now, so that Odoo's own demo invoices are replayed too.
         self.env["res.company"].search([])._dunning_ensure_default_policy()
         policy = self._policy(company)
+        self._bank_account(company)
         customers = self._customers(company, policy)
         moves = self._invoices(company, customers, today)
         self._replay(moves, today)
         return moves
+
+    def _bank_account(self, company):
+        """The company's IBAN that the invoices name for transfers; with a QR
+        method installed (account_qr_code_sepa in the demo), the invoices and the
+        reminders in euros carry the code that pays them."""
+        Bank = self.env["res.partner.bank"]
+        account = Bank.search(
+            [("acc_number", "=", DEMO_IBAN), ("partner_id", "=", company.partner_id.id)]
+        ) or Bank.create(
+            {
+                "acc_number": DEMO_IBAN,
+                "partner_id": company.partner_id.id,
+                "acc_holder_name": company.name,
+                "allow_out_payment": True,
+            }
+        )
+        if Bank.get_available_qr_methods_in_sequence():
+            company.qr_code = True
+        return account
 
     def _policy(self, company):
         """The policy of the demo customers (see LADDER), with the agency."""
