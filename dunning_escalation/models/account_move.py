@@ -102,7 +102,12 @@ class AccountMove(models.Model):
         groups="account.group_account_invoice,account.group_account_readonly",
     )
     dunning_block_reason = fields.Selection(
-        [("dispute", "Disputed"), ("promise", "Promise to Pay"), ("other", "Other")],
+        [
+            ("dispute", "Disputed"),
+            ("promise", "Promise to Pay"),
+            ("other", "Other"),
+            ("plan", "Payment Plan"),
+        ],
         string="Block Reason",
         readonly=True,
         copy=False,
@@ -323,6 +328,7 @@ class AccountMove(models.Model):
             self.env._("Only invoicing users may unblock dunning."),
         )
         self.check_access("write")
+        self._dunning_check_no_plan()
         blocked = self.filtered("dunning_blocked_until")
         blocked._dunning_unblock(self.env._("Unblocked by %s", self.env.user.name))
         return True
@@ -333,6 +339,21 @@ class AccountMove(models.Model):
         )
         moves._dunning_handoff(self._dunning_today())
         return True
+
+    def action_dunning_payment_plan(self):
+        """A draft payment plan for the selected invoices, to fill in and agree."""
+        plan = self.env["dunning.plan"].create(
+            self.env["dunning.plan"]._prepare_for_moves(self)
+        )
+        plan.action_compute_schedule()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Payment Plan"),
+            "res_model": "dunning.plan",
+            "res_id": plan.id,
+            "view_mode": "form",
+            "target": "current",
+        }
 
     def action_dunning_dry_run(self):
         wizard = self.env["dunning.run.wizard"].create(
@@ -401,6 +422,7 @@ class AccountMove(models.Model):
                     ", ".join(paid.mapped("display_name")),
                 )
             )
+        self._dunning_check_no_plan()
         nopolicy = self.filtered(lambda m: not m.dunning_policy_id)
         if nopolicy:
             raise UserError(
@@ -408,6 +430,26 @@ class AccountMove(models.Model):
                     "These invoices have no dunning policy: %s. Set a default policy "
                     "in Accounting settings, or one on the customer.",
                     ", ".join(nopolicy.mapped("display_name")),
+                )
+            )
+        return self
+
+    def _dunning_check_no_plan(self):
+        """Refuse the invoices of self that a running payment plan holds: only
+        the plan ends their pause (kept, broken or cancelled)."""
+        plans = (
+            self.env["dunning.plan"]
+            .sudo()
+            .search([("move_ids", "in", self.ids), ("state", "=", "running")])
+        )
+        if plans:
+            raise UserError(
+                self.env._(
+                    "These invoices are under a running payment plan (%(plans)s): "
+                    "%(invoices)s. Cancel the plan first to remind the customer, "
+                    "block or hand them over otherwise.",
+                    plans=", ".join(plans.mapped("name")),
+                    invoices=", ".join((plans.move_ids & self).mapped("display_name")),
                 )
             )
         return self
@@ -505,7 +547,9 @@ class AccountMove(models.Model):
         return True
 
     def _dunning_block(self, until, reason, note=False):
-        kind = {"dispute": "dispute", "promise": "promise"}.get(reason, "block")
+        kind = {"dispute": "dispute", "promise": "promise", "plan": "plan"}.get(
+            reason, "block"
+        )
         self._dunning_write(
             {
                 "dunning_blocked_until": until,

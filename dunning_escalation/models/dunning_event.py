@@ -23,6 +23,7 @@ EVENT_KINDS = [
     ("recall", "Recalled from Agency"),
     ("write_off", "Written Off"),
     ("reply", "Customer Reply"),
+    ("plan", "Payment Plan"),
 ]
 
 # What a user may fill in on the history, by hand.

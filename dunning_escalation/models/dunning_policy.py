@@ -122,6 +122,18 @@ class DunningPolicy(models.Model):
         "and gives the responsible user a to-do with the reply. Automatic replies "
         "pause nothing. 0: replies pause nothing, the to-do still comes.",
     )
+    plan_remind_days = fields.Integer(
+        string="Remind an Instalment (days before)",
+        default=3,
+        help="A payment plan's instalment is announced this many days before its "
+        "date; one reminder follows the day after, if it is still unpaid.",
+    )
+    plan_missed_days = fields.Integer(
+        string="Instalment Missed After (days)",
+        default=7,
+        help="An instalment still unpaid this many days after its date breaks the "
+        "payment plan: dunning resumes where it stood and the customer is told.",
+    )
     thankyou_template_id = fields.Many2one(
         "mail.template",
         string="Thank-you Email",
@@ -139,9 +151,22 @@ class DunningPolicy(models.Model):
         for policy in self:
             policy.level_ids._check_ladder()
 
-    @api.constrains("min_amount", "grace_days", "reply_pause_days")
+    @api.constrains(
+        "min_amount",
+        "grace_days",
+        "reply_pause_days",
+        "plan_remind_days",
+        "plan_missed_days",
+    )
     def _check_amounts(self):
         for policy in self:
+            if policy.plan_remind_days < 0 or policy.plan_missed_days < 0:
+                raise ValidationError(
+                    self.env._(
+                        "The days of payment plans of policy %s cannot be negative.",
+                        policy.name,
+                    )
+                )
             if policy.reply_pause_days < 0:
                 raise ValidationError(
                     self.env._(

@@ -60,6 +60,8 @@ class DunningRun(models.AbstractModel):
             .with_company(company)
             .with_context(allowed_company_ids=company.ids, dunning_date=today)
         )
+        if not run._process_plans(company, today):
+            return False
         if not run._expire_blocks(company, today):
             return False
         if not run._record_payments(company, today):

@@ -48,8 +48,21 @@ class DunningRun(models.AbstractModel):
             ("company_id", "=", company.id),
             ("dunning_blocked_until", "!=", False),
             ("dunning_blocked_until", "<=", today),
+            # Only its plan ends a payment plan's pause (dunning_plan.py).
+            ("dunning_block_reason", "!=", "plan"),
         ]
         return self._in_batches(domain, self._end_pauses)
+
+    @api.model
+    def _process_plans(self, company, today):
+        """Take the running payment plans of ``company`` to ``today``: closed
+        when paid to the end, broken when an instalment was missed, their
+        instalments reminded before and after their date."""
+        plans = self.env["dunning.plan"].search(
+            [("company_id", "=", company.id), ("state", "=", "running")], order="id"
+        )
+        plans._keep(today)
+        return self._commit_batch(len(plans), 0) if plans else True
 
     @api.model
     def _end_pauses(self, expired):
@@ -91,7 +104,15 @@ class DunningRun(models.AbstractModel):
 
     @api.model
     def _process_payments(self, paid, today):
-        thanks = self.env["dunning.channel.mail"]._send_thanks(paid)
+        # A payment plan thanks for the invoices it held when it closes.
+        planned = (
+            self.env["dunning.plan"]
+            .search(
+                [("move_ids", "in", paid.ids), ("state", "in", ("running", "kept"))]
+            )
+            .move_ids
+        )
+        thanks = self.env["dunning.channel.mail"]._send_thanks(paid - planned)
         Event = self.env["dunning.event"].sudo()
         events = []
         for move in paid:

@@ -11,6 +11,7 @@ from . import test_dunning_handoff
 from . import test_dunning_letters
 from . import test_dunning_lifecycle
 from . import test_dunning_payment_qr
+from . import test_dunning_plans
 from . import test_dunning_portal
 from . import test_dunning_queue
 from . import test_dunning_reliability

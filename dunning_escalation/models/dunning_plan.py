@@ -1,0 +1,545 @@
+"""Payment plans: a customer pays some of its overdue invoices in instalments
+agreed with a user. While the plan is kept, its invoices get no dunning (a pause
+with the reason ``plan`` that only the plan ends); each instalment gets a friendly
+reminder before its date and one reminder after it; payments on the invoices go
+to the instalments in date order. An instalment still unpaid the policy's days
+after its date breaks the plan: dunning resumes where it stood, the history says
+so and the customer is told. A plan paid to the end is kept, with a thank-you.
+
+The daily run keeps the plans (``dunning.run._process_plans``, below); the plan's
+schedule is ``dunning.plan.instalment``."""
+
+import logging
+from datetime import date
+
+from dateutil.relativedelta import relativedelta
+
+from odoo import Command, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import float_compare, float_is_zero
+from odoo.tools.misc import format_date
+
+from .account_move import DUNNED_MOVE_TYPES
+from .account_move import OPEN_STATES
+
+_logger = logging.getLogger(__name__)
+# The mail templates of a plan's life, by what happened.
+PLAN_TEMPLATES = {
+    "agreed": "dunning_escalation.mail_template_dunning_plan_agreed",
+    "due": "dunning_escalation.mail_template_dunning_plan_instalment_due",
+    "late": "dunning_escalation.mail_template_dunning_plan_instalment_late",
+    "broken": "dunning_escalation.mail_template_dunning_plan_broken",
+    "kept": "dunning_escalation.mail_template_dunning_plan_kept",
+}
+
+
+class DunningPlan(models.Model):
+    _name = "dunning.plan"
+    _description = "Payment Plan"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "date_start desc, id desc"
+    _check_company_auto = True
+
+    name = fields.Char(readonly=True, copy=False, default="/")
+    company_id = fields.Many2one(
+        "res.company",
+        required=True,
+        readonly=True,
+        index=True,
+        default=lambda self: self.env.company,
+    )
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Customer",
+        required=True,
+        readonly=True,
+        index=True,
+        tracking=True,
+    )
+    currency_id = fields.Many2one("res.currency", required=True, readonly=True)
+    move_ids = fields.Many2many(
+        "account.move",
+        string="Invoices",
+        check_company=True,
+        readonly=True,
+        copy=False,
+    )
+    policy_id = fields.Many2one(
+        "dunning.policy",
+        compute="_compute_policy_id",
+        store=True,
+        check_company=True,
+    )
+    user_id = fields.Many2one(
+        "res.users",
+        string="Responsible",
+        default=lambda self: self.env.user,
+        tracking=True,
+        domain="[('share', '=', False)]",
+    )
+    state = fields.Selection(
+        [
+            ("draft", "Draft"),
+            ("running", "Running"),
+            ("kept", "Kept"),
+            ("broken", "Broken"),
+            ("cancelled", "Cancelled"),
+        ],
+        default="draft",
+        required=True,
+        readonly=True,
+        copy=False,
+        tracking=True,
+        index=True,
+    )
+    instalment_count = fields.Integer(
+        string="Instalments",
+        default=3,
+        help="How many instalments the schedule is split into, evenly.",
+    )
+    first_date = fields.Date(
+        string="First Instalment",
+        default=lambda self: fields.Date.add(fields.Date.context_today(self), days=7),
+    )
+    interval_months = fields.Integer(string="Every (months)", default=1)
+    instalment_ids = fields.One2many(
+        "dunning.plan.instalment", "plan_id", string="Schedule", copy=True
+    )
+    amount_total = fields.Monetary(
+        string="Amount of the Plan",
+        readonly=True,
+        help="What the invoices of the plan had left to pay when it was agreed.",
+    )
+    amount_paid = fields.Monetary(
+        compute="_compute_amount_paid",
+        store=True,
+        help="Paid on the invoices of the plan since it was agreed.",
+    )
+    amount_open = fields.Monetary(
+        string="Left to Pay", compute="_compute_amount_paid", store=True
+    )
+    date_start = fields.Date(string="Agreed On", readonly=True, copy=False)
+    date_end = fields.Date(
+        string="Last Instalment", compute="_compute_date_end", store=True
+    )
+    date_closed = fields.Date(string="Closed On", readonly=True, copy=False)
+    close_reason = fields.Char(readonly=True, copy=False)
+
+    _name_unique = models.UniqueIndex(
+        "(company_id, name) WHERE name != '/'", "A plan's number is unique."
+    )
+
+    # ------------------------------------------------------------------
+    # Computes and constraints
+    # ------------------------------------------------------------------
+
+    @api.depends("move_ids.dunning_policy_id")
+    def _compute_policy_id(self):
+        for plan in self:
+            plan.policy_id = plan.move_ids[:1].dunning_policy_id
+
+    @api.depends("state", "amount_total", "move_ids.amount_residual")
+    def _compute_amount_paid(self):
+        for plan in self:
+            open_now = sum(plan.move_ids.mapped("amount_residual"))
+            if plan.state == "draft":
+                plan.amount_paid = 0.0
+                plan.amount_open = open_now
+                continue
+            paid = min(max(plan.amount_total - open_now, 0.0), plan.amount_total)
+            plan.amount_paid = paid
+            plan.amount_open = plan.amount_total - paid
+
+    @api.depends("instalment_ids.date")
+    def _compute_date_end(self):
+        for plan in self:
+            plan.date_end = max(plan.instalment_ids.mapped("date"), default=False)
+
+    @api.constrains("instalment_count", "interval_months")
+    def _check_schedule_parameters(self):
+        for plan in self:
+            if plan.instalment_count < 1 or plan.interval_months < 1:
+                raise ValidationError(
+                    self.env._(
+                        "A payment plan has at least one instalment, at least a "
+                        "month apart."
+                    )
+                )
+
+    # ------------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------------
+
+    def unlink(self):
+        if any(plan.state != "draft" for plan in self):
+            raise UserError(
+                self.env._(
+                    "Only a draft payment plan can be deleted; cancel a running one."
+                )
+            )
+        return super().unlink()
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+
+    @api.onchange("instalment_count", "first_date", "interval_months")
+    def _onchange_schedule_parameters(self):
+        if self.state == "draft" and self.first_date and self.instalment_count > 0:
+            self.instalment_ids = [Command.clear()] + [
+                Command.create(values) for values in self._even_schedule()
+            ]
+
+    def action_compute_schedule(self):
+        """Split the amount evenly over the instalments, a month (or the
+        interval) apart from the first date; the amounts and dates stay
+        editable."""
+        for plan in self:
+            plan._check_draft()
+            plan.instalment_ids = [Command.clear()] + [
+                Command.create(values) for values in plan._even_schedule()
+            ]
+        return True
+
+    def action_agree(self):
+        """The customer agreed: the plan runs, its invoices get no dunning, and
+        the customer receives the schedule."""
+        self._check_user()
+        today = self.env["account.move"]._dunning_today()
+        for plan in self:
+            plan._check_draft()
+            plan._check_can_agree(today)
+            plan.write(
+                {
+                    "name": self.env["ir.sequence"].next_by_code("dunning.plan") or "/",
+                    "state": "running",
+                    "date_start": today,
+                }
+            )
+            # The amount agreed, fixed from now on.
+            plan.amount_total = sum(plan.move_ids.mapped("amount_residual"))
+            plan.move_ids._dunning_block(
+                plan._hold_until(),
+                "plan",
+                self.env._(
+                    "Payment plan %(plan)s agreed: %(count)s instalments, %(total)s",
+                    plan=plan.name,
+                    count=len(plan.instalment_ids),
+                    total=plan.currency_id.format(plan.amount_total),
+                ),
+            )
+            plan._tell_customer("agreed")
+        return True
+
+    def action_cancel(self):
+        """Call the plan off (the customer wants to pay otherwise, it was agreed
+        by mistake): its invoices go back to dunning where they stood."""
+        self._check_user()
+        for plan in self.filtered(lambda p: p.state in ("draft", "running")):
+            running = plan.state == "running"
+            plan.write(
+                {
+                    "state": "cancelled",
+                    "date_closed": self.env["account.move"]._dunning_today(),
+                    "close_reason": self.env._("Cancelled by %s", self.env.user.name),
+                }
+            )
+            if running:
+                plan._release(
+                    self.env._(
+                        "Payment plan %(plan)s cancelled by %(user)s: dunning resumes",
+                        plan=plan.name,
+                        user=self.env.user.name,
+                    )
+                )
+        return True
+
+    def action_view_invoices(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Invoices of %s", self.name),
+            "res_model": "account.move",
+            "view_mode": "list,form",
+            "domain": [("id", "in", self.move_ids.ids)],
+            "context": {"create": False},
+        }
+
+    # ------------------------------------------------------------------
+    # Business methods
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _prepare_for_moves(self, moves):
+        """The values of a draft plan for ``moves``; a clear error when they
+        cannot share one."""
+        _ = self.env._
+        moves._dunning_check_actionable()._dunning_check_in_house()
+        not_invoices = moves.filtered(lambda m: m.move_type not in DUNNED_MOVE_TYPES)
+        if not_invoices:
+            raise UserError(_("A payment plan is for customer invoices only."))
+        if len(moves.commercial_partner_id) != 1:
+            raise UserError(
+                _("A payment plan is for one customer: select the invoices of one.")
+            )
+        if len(moves.currency_id) != 1 or len(moves.company_id) != 1:
+            raise UserError(
+                _(
+                    "A payment plan is in one currency and one company: select "
+                    "invoices that share them."
+                )
+            )
+        return {
+            "company_id": moves.company_id.id,
+            "partner_id": moves.commercial_partner_id.id,
+            "currency_id": moves.currency_id.id,
+            "move_ids": [Command.set(moves.ids)],
+            "amount_total": sum(moves.mapped("amount_residual")),
+        }
+
+    def _even_schedule(self):
+        """The instalments of an even split: amounts rounded to the currency, the
+        remainder on the last; dates the interval apart."""
+        self.ensure_one()
+        currency = self.currency_id
+        count = self.instalment_count
+        total = sum(self.move_ids.mapped("amount_residual"))
+        each = currency.round(total / count)
+        schedule = []
+        for index in range(count):
+            amount = each if index < count - 1 else currency.round(total - each * index)
+            schedule.append(
+                {
+                    "sequence": index + 1,
+                    "date": self.first_date
+                    + relativedelta(months=self.interval_months * index),
+                    "amount": amount,
+                }
+            )
+        return schedule
+
+    def _check_user(self):
+        self.env["account.move"]._dunning_check_group(
+            "account.group_account_invoice",
+            self.env._("Only invoicing users may agree on or cancel a payment plan."),
+        )
+        self.check_access("write")
+
+    def _check_draft(self):
+        if self.state != "draft":
+            raise UserError(
+                self.env._("The payment plan %s is no longer a draft.", self.name)
+            )
+
+    def _check_can_agree(self, today):
+        """Refuse an agreement that the schedule or the invoices do not allow."""
+        _ = self.env._
+        self.ensure_one()
+        moves = self.move_ids
+        if not moves:
+            raise UserError(_("The payment plan has no invoice."))
+        moves._dunning_check_actionable()._dunning_check_in_house()
+        instalments = self.instalment_ids.sorted(lambda i: (i.date, i.sequence))
+        if not instalments:
+            raise UserError(_("Compute or enter the schedule first."))
+        if any(not i.date or i.amount <= 0 for i in instalments):
+            raise UserError(_("Every instalment has a date and an amount above zero."))
+        if instalments[0].date < today:
+            raise UserError(_("The first instalment cannot be in the past."))
+        if len(set(instalments.mapped("date"))) != len(instalments):
+            raise UserError(_("Two instalments cannot fall on the same day."))
+        total = sum(moves.mapped("amount_residual"))
+        scheduled = sum(instalments.mapped("amount"))
+        if float_compare(
+            scheduled, total, precision_rounding=self.currency_id.rounding
+        ):
+            raise UserError(
+                _(
+                    "The instalments add up to %(scheduled)s; the invoices have "
+                    "%(total)s left to pay. Make them equal.",
+                    scheduled=self.currency_id.format(scheduled),
+                    total=self.currency_id.format(total),
+                )
+            )
+
+    def _hold_until(self):
+        """The date the pause of the plan's invoices shows: the last day the last
+        instalment may be paid. Only the plan ends it, kept or broken."""
+        days = self.policy_id.plan_missed_days
+        return fields.Date.add(self.date_end, days=days)
+
+    def _record_on_invoices(self, reason, moves=None):
+        return (moves or self.move_ids)._dunning_record("plan", reason)
+
+    def _release(self, reason):
+        """Give the plan's invoices back to dunning: the pause of the plan ends
+        where it still holds."""
+        held = self.move_ids.filtered(lambda m: m.dunning_block_reason == "plan")
+        held._dunning_unblock(reason)
+
+    def _dunning_recipient(self):
+        """Who receives the plan's mails: the reminders' recipient (templates)."""
+        self.ensure_one()
+        return self.move_ids[:1]._dunning_recipient() or self.partner_id
+
+    def _tell_customer(self, what, instalment=None):
+        """Send the customer the mail of ``what`` (see PLAN_TEMPLATES) from the
+        plan's thread."""
+        self.ensure_one()
+        template = self.env.ref(PLAN_TEMPLATES[what], raise_if_not_found=False)
+        if not template:
+            return False
+        return self.with_context(
+            dunning_instalment_id=instalment.id if instalment else False
+        ).message_post_with_source(
+            template,
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+        )
+
+    def dunning_instalment(self):
+        """The instalment a plan mail speaks of (templates)."""
+        instalment_id = self.env.context.get("dunning_instalment_id")
+        return self.env["dunning.plan.instalment"].browse(instalment_id)
+
+    # ------------------------------------------------------------------
+    # The daily run
+    # ------------------------------------------------------------------
+
+    def _keep(self, today):
+        """Take each running plan of self one day further (``_keep_one``), each
+        in isolation: a plan that fails is left as it was for the next run, with
+        a note on it, and the others go on."""
+        for plan in self:
+            try:
+                with self.env.cr.savepoint():
+                    plan._keep_one(today)
+            # One plan never stops the run.
+            except Exception as error:
+                _logger.exception("Payment plan %s could not be kept", plan.name)
+                plan.message_post(
+                    body=self.env._(
+                        "The daily run could not take this plan further: %s", error
+                    ),
+                    subtype_xmlid="mail.mt_note",
+                )
+
+    def _keep_one(self, today):
+        """Close the plan when paid to the end, break it when an instalment was
+        missed, else remind its next or late instalment."""
+        self.ensure_one()
+        rounding = self.currency_id.rounding
+        settled = all(move.payment_state not in OPEN_STATES for move in self.move_ids)
+        if settled or float_is_zero(self.amount_open, precision_rounding=rounding):
+            self._close_kept(today)
+            return
+        missed_days = self.policy_id.plan_missed_days
+        open_instalments = self.instalment_ids.filtered(lambda i: i.state != "paid")
+        missed = open_instalments.filtered(
+            lambda i: fields.Date.add(i.date, days=missed_days) < today
+        )
+        if missed:
+            self._close_broken(today, missed.sorted("date")[0])
+            return
+        remind_days = self.policy_id.plan_remind_days
+        for instalment in open_instalments:
+            announce = fields.Date.subtract(instalment.date, days=remind_days)
+            if not instalment.reminded_due and announce <= today <= instalment.date:
+                instalment.reminded_due = True
+                self._tell_customer("due", instalment)
+            elif not instalment.reminded_late and instalment.date < today:
+                instalment.reminded_late = True
+                self._tell_customer("late", instalment)
+
+    def _close_kept(self, today):
+        self.ensure_one()
+        self.write(
+            {
+                "state": "kept",
+                "date_closed": today,
+                "close_reason": self.env._("Paid to the end"),
+            }
+        )
+        reason = self.env._("Payment plan %s kept: paid to the end", self.name)
+        self._release(reason)
+        self._record_on_invoices(reason)
+        self._tell_customer("kept")
+
+    def _close_broken(self, today, missed):
+        self.ensure_one()
+        reason = self.env._(
+            "Payment plan %(plan)s broken: the instalment of %(date)s "
+            "(%(amount)s) was not paid; dunning resumes",
+            plan=self.name,
+            date=format_date(self.env, missed.date),
+            amount=self.currency_id.format(missed.amount - missed.amount_paid),
+        )
+        self.write({"state": "broken", "date_closed": today, "close_reason": reason})
+        self._release(reason)
+        self._record_on_invoices(
+            reason,
+            self.move_ids.filtered(lambda m: m.payment_state in OPEN_STATES)
+            or self.move_ids,
+        )
+        self._tell_customer("broken", missed)
+
+
+class DunningPlanInstalment(models.Model):
+    _name = "dunning.plan.instalment"
+    _description = "Payment Plan Instalment"
+    _order = "plan_id, date, sequence, id"
+
+    plan_id = fields.Many2one(
+        "dunning.plan", required=True, index=True, ondelete="cascade"
+    )
+    company_id = fields.Many2one(related="plan_id.company_id", store=True)
+    currency_id = fields.Many2one(related="plan_id.currency_id")
+    sequence = fields.Integer(default=1)
+    date = fields.Date(required=True)
+    amount = fields.Monetary(required=True)
+    amount_paid = fields.Monetary(compute="_compute_amount_paid", store=True)
+    state = fields.Selection(
+        [("open", "To Pay"), ("partial", "Partly Paid"), ("paid", "Paid")],
+        compute="_compute_amount_paid",
+        store=True,
+    )
+    reminded_due = fields.Boolean(string="Reminded Before", readonly=True, copy=False)
+    reminded_late = fields.Boolean(string="Reminded After", readonly=True, copy=False)
+
+    @api.depends("plan_id.amount_paid", "plan_id.instalment_ids.amount", "date")
+    def _compute_amount_paid(self):
+        """What the plan's invoices were paid goes to its instalments in date
+        order: the earliest is paid first."""
+        for plan in self.plan_id:
+            left = plan.amount_paid
+            rounding = plan.currency_id.rounding
+            for instalment in plan.instalment_ids.sorted(
+                lambda i: (i.date or date.max, i.sequence, i.id or 0)
+            ):
+                paid = min(instalment.amount, max(left, 0.0))
+                left -= paid
+                instalment.amount_paid = paid
+                if (
+                    float_compare(paid, instalment.amount, precision_rounding=rounding)
+                    >= 0
+                ):
+                    instalment.state = "paid"
+                elif float_is_zero(paid, precision_rounding=rounding):
+                    instalment.state = "open"
+                else:
+                    instalment.state = "partial"
+        for instalment in self.filtered(lambda i: not i.plan_id):
+            instalment.amount_paid = 0.0
+            instalment.state = "open"
+
+    def write(self, vals):
+        if set(vals) & {"date", "amount"} and any(
+            i.plan_id.state != "draft" for i in self
+        ):
+            raise UserError(
+                self.env._(
+                    "The schedule of an agreed plan does not change: cancel the plan "
+                    "and agree on a new one."
+                )
+            )
+        return super().write(vals)

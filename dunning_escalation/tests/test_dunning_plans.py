@@ -1,0 +1,284 @@
+from freezegun import freeze_time
+
+from odoo.exceptions import UserError
+from odoo.tests import Form, tagged
+
+from .common import D
+from .common import DunningCase
+
+
+@tagged("post_install", "-at_install")
+class TestDunningPlans(DunningCase):
+    """A customer pays overdue invoices in instalments agreed with a user: no
+    dunning while the plan is kept, each instalment reminded before and after its
+    date, a missed one breaks the plan, the last one closes it with thanks."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.first = cls._invoice("2026-03-01", 300.0)
+        cls.second = cls._invoice("2026-03-02", 150.0)
+
+    def setUp(self):
+        super().setUp()
+        self._run("2026-03-05")  # the first reminder
+        self.assertEqual(self.first.dunning_level_id, self.level_1)
+
+    def _agree(self, moves=None, count=3, first_date="2026-03-15", day="2026-03-06"):
+        """A plan for ``moves`` agreed on ``day``: ``count`` instalments a month
+        apart from ``first_date``, split evenly."""
+        moves = moves or (self.first | self.second)
+        with freeze_time(day):
+            action = moves.action_dunning_payment_plan()
+            plan = self.env["dunning.plan"].browse(action["res_id"])
+            plan.write({"instalment_count": count, "first_date": first_date})
+            plan.action_compute_schedule()
+            plan.action_agree()
+        self.env.invalidate_all()
+        return plan
+
+    def _plan_mails(self, plan):
+        return self.env["mail.mail"].search(
+            [("model", "=", "dunning.plan"), ("res_id", "=", plan.id)], order="id"
+        )
+
+    def _pay(self, move, amount, day):
+        with freeze_time(day):
+            self.env["account.payment.register"].with_context(
+                active_model="account.move", active_ids=move.ids
+            ).create({"amount": amount, "payment_date": day})._create_payments()
+        self.env.invalidate_all()
+
+    def test_agreed_plan_pauses_its_invoices(self):
+        plan = self._agree()
+        self.assertRecordValues(
+            plan,
+            [
+                {
+                    "name": "PLAN/2026/0001",
+                    "state": "running",
+                    "partner_id": self.customer.id,
+                    "amount_total": 450.0,
+                    "amount_paid": 0.0,
+                    "amount_open": 450.0,
+                    "date_start": D(2026, 3, 6),
+                    "date_end": D(2026, 5, 15),
+                }
+            ],
+        )
+        self.assertRecordValues(
+            plan.instalment_ids,
+            [
+                {"date": D(2026, 3, 15), "amount": 150.0, "state": "open"},
+                {"date": D(2026, 4, 15), "amount": 150.0, "state": "open"},
+                {"date": D(2026, 5, 15), "amount": 150.0, "state": "open"},
+            ],
+        )
+        for move in self.first | self.second:
+            self.assertRecordValues(
+                move,
+                [
+                    {
+                        # The last instalment's date and the policy's 7 days.
+                        "dunning_blocked_until": D(2026, 5, 22),
+                        "dunning_block_reason": "plan",
+                    }
+                ],
+            )
+        self.assertEqual(len(self._events(self.first, "plan")), 1)
+        # The customer receives the schedule.
+        agreed = self._plan_mails(plan)
+        self.assertEqual(len(agreed), 1)
+        self.assertEqual(agreed.subject, "Payment plan PLAN/2026/0001: company_1_data")
+        self.assertEqual(agreed.recipient_ids, self.customer)
+        body = " ".join(agreed.body_html.split())
+        for expected in (
+            "450.00",
+            "150.00",
+            "03/15/2026",
+            "05/15/2026",
+            self.first.name,
+        ):
+            with self.subTest(expected=expected):
+                self.assertIn(expected, body)
+        # The firm reminder due on the 8th and 9th does not go out.
+        sent = self._events(self.first | self.second, "email")
+        self.assertEqual(len(sent), 2)
+        self._run("2026-03-12")
+        self.assertEqual(self._events(self.first | self.second, "email"), sent)
+
+    def test_even_split_puts_the_cents_on_the_last_instalment(self):
+        small = self._invoice("2026-03-01", 100.0, partner=self.customer_2)
+        self._run("2026-03-05")
+        plan = self._agree(small, count=3)
+        self.assertEqual(plan.instalment_ids.mapped("amount"), [33.33, 33.33, 33.34])
+
+    def test_each_instalment_reminded_before_and_once_after(self):
+        plan = self._agree()
+        self._run("2026-03-11")  # four days before: nothing yet
+        self.assertEqual(len(self._plan_mails(plan)), 1)
+        self._run("2026-03-12")  # three days before
+        self._run("2026-03-13")
+        mails = self._plan_mails(plan)
+        self.assertEqual(len(mails), 2)
+        self.assertEqual(
+            mails[1].subject, "Instalment due: payment plan PLAN/2026/0001"
+        )
+        self.assertIn("150.00", mails[1].body_html)
+        self._run("2026-03-16")  # the day after, unpaid
+        self._run("2026-03-17")
+        mails = self._plan_mails(plan)
+        self.assertEqual(len(mails), 3)
+        self.assertEqual(
+            mails[2].subject, "Instalment not received: payment plan PLAN/2026/0001"
+        )
+        self.assertEqual(plan.state, "running")
+
+    def test_payments_go_to_the_instalments_in_date_order(self):
+        plan = self._agree()
+        self._pay(self.first, 200.0, "2026-03-14")
+        self.assertRecordValues(
+            plan, [{"amount_paid": 200.0, "amount_open": 250.0, "state": "running"}]
+        )
+        self.assertRecordValues(
+            plan.instalment_ids,
+            [
+                {"amount_paid": 150.0, "state": "paid"},
+                {"amount_paid": 50.0, "state": "partial"},
+                {"amount_paid": 0.0, "state": "open"},
+            ],
+        )
+        # The first instalment is paid: no reminder for it.
+        self._run("2026-03-13")
+        self._run("2026-03-16")
+        self.assertEqual(len(self._plan_mails(plan)), 1)
+
+    def test_missed_instalment_breaks_the_plan_and_dunning_resumes(self):
+        plan = self._agree()
+        self._pay(self.first, 100.0, "2026-03-14")
+        self._run("2026-03-22")  # seven days after the 15th: still in time
+        self.assertEqual(plan.state, "running")
+        self._run("2026-03-23")
+        self.assertRecordValues(
+            plan, [{"state": "broken", "date_closed": D(2026, 3, 23)}]
+        )
+        self.assertIn("the instalment of 03/15/2026", plan.close_reason)
+        self.assertIn("50.00) was not paid", plan.close_reason)
+        self.assertFalse(self.first.dunning_blocked_until)
+        self.assertEqual(self._events(self.first, "unblock").reason, plan.close_reason)
+        broken = self._plan_mails(plan)[-1]
+        self.assertEqual(broken.subject, "Payment plan PLAN/2026/0001 ended")
+        # Dunning resumes the same run, from the reminder it stood at to the
+        # level 22 days late warrant: the final notice (the firm one skipped).
+        self.assertEqual(self.first.dunning_level_id, self.level_3)
+        self.assertEqual(self._events(self.first, "skipped").level_id, self.level_2)
+        self.assertEqual(len(self._events(self.first, "email")), 2)
+
+    def test_plan_paid_to_the_end_closes_with_thanks(self):
+        self.policy.thankyou_template_id = self.env.ref(
+            "dunning_escalation.mail_template_dunning_thankyou"
+        )
+        plan = self._agree()
+        self._pay(self.first, 300.0, "2026-04-10")
+        self._pay(self.second, 150.0, "2026-05-10")
+        self._run("2026-05-11")
+        self.assertRecordValues(
+            plan,
+            [
+                {
+                    "state": "kept",
+                    "date_closed": D(2026, 5, 11),
+                    "amount_paid": 450.0,
+                    "amount_open": 0.0,
+                }
+            ],
+        )
+        mails = self._plan_mails(plan)
+        self.assertEqual(
+            mails[-1].subject, "Thank you: payment plan PLAN/2026/0001 paid"
+        )
+        # One thank-you: the plan's, not the policy's for each invoice too.
+        thanks = self.env["mail.mail"].search(
+            [
+                ("model", "=", "account.move"),
+                ("res_id", "in", (self.first | self.second).ids),
+                ("subject", "ilike", "thank"),
+            ]
+        )
+        self.assertFalse(thanks)
+        self.assertEqual(len(self._events(self.first, "paid")), 1)
+        self.assertFalse(self.first.dunning_block_reason)
+
+    def test_invoices_under_a_plan_are_the_plan_s_alone(self):
+        self._agree()
+        for action in (
+            "action_dunning_escalate",
+            "action_dunning_block",
+            "action_dunning_unblock",
+            "action_dunning_handoff",
+            "action_dunning_payment_plan",
+        ):
+            with (
+                self.subTest(action=action),
+                self.assertRaisesRegex(UserError, "under a running payment plan"),
+            ):
+                getattr(self.first, action)()
+        self.assertEqual(self.first.dunning_block_reason, "plan")
+
+    def test_cancelled_plan_gives_the_invoices_back(self):
+        plan = self._agree()
+        with freeze_time("2026-03-08"):
+            plan.action_cancel()
+        self.env.invalidate_all()
+        self.assertEqual(plan.state, "cancelled")
+        self.assertFalse(self.first.dunning_blocked_until)
+        self.assertEqual(len(self._events(self.first, "unblock")), 1)
+        # Cancelled twice: nothing more.
+        plan.action_cancel()
+        self.assertEqual(len(self._events(self.first, "unblock")), 1)
+        # A new plan for the same invoices may be agreed.
+        second_plan = self._agree(day="2026-03-09")
+        self.assertEqual(second_plan.name, "PLAN/2026/0002")
+        self.assertEqual(self.first.dunning_block_reason, "plan")
+
+    def test_bad_schedules_are_refused_with_what_to_correct(self):
+        with freeze_time("2026-03-06"):
+            action = (self.first | self.second).action_dunning_payment_plan()
+            plan = self.env["dunning.plan"].browse(action["res_id"])
+            with Form(plan) as form:
+                form.instalment_count = 2
+                form.first_date = D(2026, 3, 20)
+            self.assertEqual(plan.instalment_ids.mapped("amount"), [225.0, 225.0])
+            plan.instalment_ids[1].amount = 200.0
+            with self.assertRaisesRegex(UserError, "add up to"):
+                plan.action_agree()
+            plan.instalment_ids[1].amount = 225.0
+            plan.instalment_ids[0].date = D(2026, 3, 1)
+            with self.assertRaisesRegex(UserError, "in the past"):
+                plan.action_agree()
+            plan.instalment_ids[0].date = D(2026, 3, 20)
+            plan.action_agree()
+        self.assertEqual(plan.state, "running")
+        # Agreed, the schedule stays as it is.
+        with self.assertRaisesRegex(UserError, "does not change"):
+            plan.instalment_ids[0].amount = 1.0
+        with self.assertRaisesRegex(UserError, "draft"):
+            plan.unlink()
+
+    def test_one_customer_and_currency_per_plan(self):
+        other = self._invoice("2026-03-01", 80.0, partner=self.customer_2)
+        with self.assertRaisesRegex(UserError, "one customer"):
+            (self.first | other).action_dunning_payment_plan()
+
+    def test_plans_by_outcome(self):
+        self._agree()
+        small = self._invoice("2026-03-01", 100.0, partner=self.customer_2)
+        self._run("2026-03-05")
+        kept = self._agree(small, count=1, first_date="2026-03-20")
+        self._pay(small, 100.0, "2026-03-19")
+        self._run("2026-03-20")
+        self.assertEqual(kept.state, "kept")
+        groups = self.env["dunning.plan"]._read_group(
+            [("state", "!=", "draft")], ["state"], ["amount_total:sum", "__count"]
+        )
+        self.assertEqual(sorted(groups), [("kept", 100.0, 1), ("running", 450.0, 1)])
