@@ -102,6 +102,23 @@ class DunningPlan(models.Model):
         default=lambda self: fields.Date.add(fields.Date.context_today(self), days=7),
     )
     interval_months = fields.Integer(string="Every (months)", default=1)
+    interest = fields.Selection(
+        [("waived", "Waived if the Plan Is Kept"), ("running", "Keeps Running")],
+        string="Statutory Interest",
+        default="waived",
+        required=True,
+        help="Waived: no interest for the time of the plan if it is kept (broken, "
+        "dunning resumes with the interest the law allows). Keeps running: "
+        "interest runs on what is left, lowered by each payment, and is invoiced "
+        "when the plan is paid to the end.",
+    )
+    interest_amount = fields.Monetary(
+        string="Interest Invoiced",
+        readonly=True,
+        copy=False,
+        help="The statutory interest that ran during the plan, invoiced when it "
+        "was kept.",
+    )
     instalment_ids = fields.One2many(
         "dunning.plan.instalment", "plan_id", string="Schedule", copy=True
     )
@@ -453,6 +470,8 @@ class DunningPlan(models.Model):
 
     def _close_kept(self, today):
         self.ensure_one()
+        if self.interest == "running":
+            self._charge_interest(today)
         self.write(
             {
                 "state": "kept",
@@ -464,6 +483,57 @@ class DunningPlan(models.Model):
         self._release(reason)
         self._record_on_invoices(reason)
         self._tell_customer("kept")
+
+    def _charge_interest(self, today):
+        """Invoice the statutory interest that ran on the plan's invoices and was
+        not charged before: each invoice's law, from the day after the last
+        interest charged (else its due date), lowered by each payment. Recorded
+        in each invoice's history; the total in ``interest_amount``."""
+        self.ensure_one()
+        booked = []
+        for move in self.move_ids:
+            profile = move._dunning_legal_profile()
+            if not profile:
+                continue
+            _compensated, charged_until = move._dunning_charged()
+            line = move._dunning_interest_line(profile, charged_until, today)
+            amount = self.currency_id.round(line[1]) if line else 0.0
+            if self.currency_id.compare_amounts(amount, 0) <= 0:
+                continue
+            values = {
+                "dunning_charge_type": "interest",
+                "name": line[0],
+                "price_unit": amount,
+                "dunning_interest_until": line[2],
+            }
+            booked.append((move, move.dunning_level_id, [values], {}))
+        if not booked:
+            return
+        Move = self.env["account.move"]
+        fee_moves = Move._dunning_book_charge_invoices(booked, today)
+        Event = self.env["dunning.event"].sudo()
+        Event.create(
+            [
+                Event._prepare_values(
+                    move,
+                    "interest",
+                    today,
+                    amount=lines[0]["price_unit"],
+                    fee_move_id=fee_move.id,
+                    reason=self.env._(
+                        "%(line)s; payment plan %(plan)s",
+                        line=lines[0]["name"],
+                        plan=self.name,
+                    ),
+                )
+                for (move, _level, lines, _refusals), fee_move in zip(
+                    booked, fee_moves, strict=True
+                )
+            ]
+        )
+        self.interest_amount = sum(
+            lines[0]["price_unit"] for _m, _l, lines, _r in booked
+        )
 
     def _close_broken(self, today, missed):
         self.ensure_one()
