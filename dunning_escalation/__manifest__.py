@@ -7,7 +7,14 @@
     "license": "AGPL-3",
     "author": "dunning_escalation developers",
     "website": "https://github.com/dunning-escalation/dunning_escalation",
-    "depends": ["account", "mail", "sms", "project", "phone_validation"],
+    "depends": [
+        "account",
+        "account_qr_code_sepa",
+        "mail",
+        "sms",
+        "project",
+        "phone_validation",
+    ],
     "external_dependencies": {"python": ["phonenumbers"]},
     "data": [
         "security/dunning_security.xml",

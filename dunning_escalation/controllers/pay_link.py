@@ -25,4 +25,7 @@ class DunningPayLink(http.Controller):
         )
         if not link:
             raise NotFound()
-        return request.redirect(link.move_id.dunning_pay_url(), local=False)
+        move = link.move_id
+        # The invoice's portal token, written as the engine writes it.
+        move._dunning_ensure_access_tokens()
+        return request.redirect(move.dunning_pay_url(), local=False)

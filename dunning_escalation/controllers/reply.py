@@ -19,5 +19,13 @@ class DunningReply(http.Controller):
         # The signed link stands for a form: a link made elsewhere does nothing.
         if not event or not event._reply_check_token(reading, token):
             raise NotFound()
-        event.sudo(False)._reply_set_reading(reading)
-        return request.redirect(f"/odoo/account.move/{event.move_id.id}")
+        company = event.company_id
+        if company not in request.env.user.company_ids:
+            raise NotFound()
+        invoice = f"/odoo/account.move/{event.move_id.id}"
+        # Decided already (from the to-do or the history): the link is spent.
+        if event.reply_status == "to_check":
+            event.with_user(request.env.user).with_context(
+                allowed_company_ids=company.ids
+            )._reply_set_reading(reading)
+        return request.redirect(invoice)

@@ -4,11 +4,11 @@ Customers in the Netherlands, Belgium, Sweden, Germany and the United Kingdom,
 businesses and consumers, get posted invoices due relative to today. The scheduled
 job is then replayed for every day of the last ``REPLAY_DAYS`` days, and what people
 do on those days (payments, disputes, promises to pay, a waived charge, a recall, a
-write-off, customers' email replies) happens before that day's run, through the
-engine's own methods and Odoo's mail gateway. The result is a history as the job
-would have written it: reminders at every level, charges per legal profile,
-letters, calls, blocks, replies, payments after a reminder and cases with the
-collection agency.
+write-off, a payment plan, customers' email replies) happens before that day's run,
+through the engine's own methods and Odoo's mail gateway. The result is a history
+as the job would have written it: reminders at every level, charges per legal
+profile, letters, calls, blocks, replies, a running payment plan, payments after a
+reminder and cases with the collection agency.
 """
 
 import datetime
@@ -418,6 +418,8 @@ SCRIPT = [
         "nordvik_promise",
         {"reason": "Goodwill: long-standing customer, promise to pay"},
     ),
+    # Jonas Becker cannot pay his repair at once: three monthly instalments.
+    (-3, "plan", "becker_final", {"count": 3, "first_in_days": 7}),
     # Customers answer their reminders by email, through the mail gateway.
     (
         -1,
@@ -663,6 +665,21 @@ class DemoData:
             {"fee_move_ids": [Command.set(charges.ids)], "reason": reason}
         )
         wizard.action_confirm()
+
+    def _plan(self, move, count, first_in_days):
+        """Agree on a payment plan for the invoice: ``count`` monthly instalments,
+        the first ``first_in_days`` after the day of the action."""
+        Plan = move.env["dunning.plan"]
+        plan = Plan.create(Plan._prepare_for_moves(move))
+        plan.write(
+            {
+                "instalment_count": count,
+                "first_date": move._dunning_today()
+                + datetime.timedelta(days=first_in_days),
+            }
+        )
+        plan.action_compute_schedule()
+        plan.action_agree()
 
     def _reply(self, move, text, subject=None, automatic=False):
         """The customer answers the invoice's last reminder by email: a raw

@@ -11,6 +11,7 @@ invoice a reminder or letter is rendered for."""
 import secrets
 
 from odoo import api, fields, models
+from odoo.tools import SQL
 
 from .account_move import OPEN_STATES
 
@@ -52,6 +53,7 @@ class DunningPayLink(models.Model):
 class AccountMove(models.Model):
     _inherit = "account.move"
 
+    @api.private
     def dunning_payment_qr(self, inline=False):
         """The QR code that pays the message rendered for self by bank transfer,
         or False: {"src": the image (a data URI when ``inline``, for a PDF; else
@@ -66,6 +68,7 @@ class AccountMove(models.Model):
         currencies or bank accounts, or no installed QR method fits (a SEPA QR
         is EUR to an IBAN only)."""
         self.ensure_one()
+        self.check_access("read")
         moves = self.dunning_statement_moves().filtered(
             lambda move: move.payment_state in OPEN_STATES and move.amount_residual > 0
         )
@@ -125,12 +128,32 @@ class AccountMove(models.Model):
             text = candidate
         return text
 
+    @api.private
     def dunning_short_pay_url(self):
         """The short address of self's portal page, for a letter: typed from
-        paper, it leads to the same page as the reminder's link."""
+        paper, it leads to the same page as the reminder's link. Made once per
+        invoice, also when two letters of it are rendered at once."""
         self.ensure_one()
-        Link = self.env["dunning.pay.link"].sudo()
-        link = Link.search([("move_id", "=", self.id)], limit=1) or Link.create(
-            {"move_id": self.id}
+        self.check_access("read")
+        self.env["dunning.pay.link"].flush_model()
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO dunning_pay_link (code, move_id, company_id,
+                                              create_uid, create_date,
+                                              write_uid, write_date)
+                     VALUES (%(code)s, %(move)s, %(company)s,
+                             %(uid)s, NOW() AT TIME ZONE 'UTC',
+                             %(uid)s, NOW() AT TIME ZONE 'UTC')
+                ON CONFLICT (move_id) DO NOTHING
+                """,
+                code=short_code(),
+                move=self.id,
+                company=self.company_id.id,
+                uid=self.env.uid,
+            )
         )
-        return f"{self.get_base_url()}/pay/{link.code}"
+        code = self.env.execute_query(
+            SQL("SELECT code FROM dunning_pay_link WHERE move_id = %s", self.id)
+        )[0][0]
+        return f"{self.get_base_url()}/pay/{code}"

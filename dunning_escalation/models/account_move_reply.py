@@ -15,8 +15,9 @@ gateway's headers come through mail_thread.py."""
 import logging
 
 import lxml.html
+import psycopg2
 
-from odoo import models
+from odoo import fields, models
 from odoo.tools import email_normalize, html2plaintext
 
 from ..tools import replies
@@ -46,38 +47,63 @@ class AccountMove(models.Model):
 
     def _message_post_after_hook(self, message, msg_values):
         result = super()._message_post_after_hook(message, msg_values)
-        if message.message_type == "email" and message.parent_id and len(self) == 1:
+        if (
+            message.message_type == "email"
+            and len(self) == 1
+            # A colleague answering from their mailbox is no customer's reply.
+            and not (message.author_id and not message.author_id.partner_share)
+        ):
             steps = self._dunning_reminder_steps(message)
             if steps:
-                try:
-                    with self.env.cr.savepoint():
-                        self._dunning_take_reply(message, steps)
-                except Exception:
-                    # The reply is posted whatever becomes of its reading.
-                    _logger.exception(
-                        "The reply %s to a reminder could not be read",
-                        message.message_id,
-                    )
+                self._dunning_read_reply_safely(message, steps)
         return result
 
+    def _dunning_read_reply_safely(self, message, steps):
+        """Read the reply; whatever goes wrong in the reading, the reply is posted
+        and a person is asked to read it. A conflict with another transaction is
+        raised, for the mail gateway to take the email again."""
+        try:
+            with self.env.cr.savepoint():
+                self._dunning_take_reply(message, steps)
+        except psycopg2.OperationalError:
+            raise
+        except Exception:
+            _logger.exception(
+                "The reply %s to a reminder could not be read", message.message_id
+            )
+            with self.env.cr.savepoint():
+                self.activity_schedule(
+                    "mail.mail_activity_data_todo",
+                    summary=self.env._(
+                        "%s replied to a reminder: read the reply",
+                        self.commercial_partner_id.name,
+                    ),
+                    user_id=self._dunning_responsible_user().id,
+                    date_deadline=self._dunning_today(),
+                )
+
     def _dunning_reminder_steps(self, message):
-        """The email steps of the latest reminder ``message`` answers: the one its
-        In-Reply-To or References name (a reply to a reply names the reminder
-        too), else its parent; one step per invoice the reminder listed, none when
-        it answers no reminder. A message that merely follows a reminder in the
-        invoice's thread answers none."""
-        gateway = self.env.context.get(REPLY_CONTEXT_KEY) or {}
-        answered = self.env["mail.message"].sudo()
-        if gateway.get("answers"):
-            answered = answered.search([("message_id", "in", gateway["answers"])])
-        answered |= message.sudo().parent_id
+        """The email steps of the latest reminder ``message`` answers, among this
+        invoice's: the one its In-Reply-To or References name (a reply to a reply
+        names the reminder too); posted other than by the gateway, its parent.
+        One step per invoice the reminder listed; none when it answers no
+        reminder of this invoice."""
+        gateway = self.env.context.get(REPLY_CONTEXT_KEY)
+        Message = self.env["mail.message"].sudo()
+        if gateway is not None:
+            answered = Message.search(
+                [("message_id", "in", gateway.get("answers") or [])]
+            )
+        else:
+            answered = message.sudo().parent_id
         steps = self.env["dunning.event"].sudo()
         if answered:
             steps = steps.search(
                 [("mail_message_id", "in", answered.ids), ("kind", "=", "email")]
             )
         latest = max(steps.mail_message_id.ids, default=False)
-        return steps.filtered(lambda step: step.mail_message_id.id == latest)
+        steps = steps.filtered(lambda step: step.mail_message_id.id == latest)
+        return steps if self in steps.move_id else steps.browse()
 
     def _dunning_take_reply(self, message, steps):
         """Read ``message``, a reply to the reminder of ``steps``, record it on
@@ -85,10 +111,13 @@ class AccountMove(models.Model):
         responsible user to check the reading."""
         self.ensure_one()
         today = self._dunning_today()
-        headers = (self.env.context.get(REPLY_CONTEXT_KEY) or {}).get("headers")
-        reading = replies.read_reply(
-            message.subject or "", reply_text(message.body), headers, today
+        received = (
+            fields.Date.context_today(self, message.date) if message.date else today
         )
+        headers = (self.env.context.get(REPLY_CONTEXT_KEY) or {}).get("headers")
+        text = reply_text(message.body)
+        subject = message.subject or ""
+        reading = replies.read_reply(subject, text, headers, received)
         known = self._dunning_reply_known_sender(message, steps)
         moves = steps.move_id
         Event = self.env["dunning.event"].sudo()
@@ -103,7 +132,13 @@ class AccountMove(models.Model):
                     partner=message.author_id,
                     mail_message_id=message.id,
                     reply_reading=reading.kind,
-                    reply_date=reading.date,
+                    # A day named in any reply but one that says it paid (a
+                    # day past): kept for a correction to a promise.
+                    reply_date=reading.date
+                    or (
+                        reading.kind not in (replies.AUTOMATIC, replies.PAID)
+                        and replies.named_date(subject, text, received)
+                    ),
                     reply_cue=reading.cue[:200],
                     reply_known_sender=known,
                     reply_status=False if automatic else "to_check",

@@ -89,6 +89,7 @@ class AccountMove(models.Model):
             lambda fee: fee.state == "posted" and fee.payment_state in OPEN_STATES
         )
 
+    @api.private
     def dunning_statement_moves(self):
         """Invoices listed in the reminder being rendered for self (templates call
         this): the batch of the run, else every overdue open invoice of the customer.
@@ -102,6 +103,7 @@ class AccountMove(models.Model):
             self._dunning_today(), self.commercial_partner_id, self.company_id
         ) or (self | self._dunning_open_charges())
 
+    @api.private
     def dunning_statement_total(self):
         """The total due of the invoices listed in the reminder, formatted, one
         amount per currency (templates)."""
@@ -126,6 +128,7 @@ class AccountMove(models.Model):
             currency.format(amount) for currency, amount in totals.items()
         )
 
+    @api.private
     def dunning_days_late(self):
         """Days between the due date and the date of the run (templates)."""
         self.ensure_one()
@@ -133,6 +136,7 @@ class AccountMove(models.Model):
             return 0
         return max((self._dunning_today() - self.invoice_date_due).days, 0)
 
+    @api.private
     def dunning_pay_url(self):
         """The portal page where the customer sees and pays this invoice."""
         self.ensure_one()

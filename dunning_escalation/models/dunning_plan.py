@@ -414,6 +414,7 @@ class DunningPlan(models.Model):
             subtype_xmlid="mail.mt_comment",
         )
 
+    @api.private
     def dunning_instalment(self):
         """The instalment a plan mail speaks of (templates)."""
         instalment_id = self.env.context.get("dunning_instalment_id")

@@ -122,6 +122,13 @@ class DunningPolicy(models.Model):
         "and gives the responsible user a to-do with the reply. Automatic replies "
         "pause nothing. 0: replies pause nothing, the to-do still comes.",
     )
+    reply_promise_max_days = fields.Integer(
+        string="Trust a Promise Read in a Reply Up To (days)",
+        default=30,
+        help="A promise to pay read in a reply pauses dunning until the day after "
+        "the one it names, up to this many days ahead; further out, the pause stops "
+        "there until a user confirms the promise.",
+    )
     plan_remind_days = fields.Integer(
         string="Remind an Instalment (days before)",
         default=3,
@@ -155,6 +162,7 @@ class DunningPolicy(models.Model):
         "min_amount",
         "grace_days",
         "reply_pause_days",
+        "reply_promise_max_days",
         "plan_remind_days",
         "plan_missed_days",
     )
@@ -167,7 +175,7 @@ class DunningPolicy(models.Model):
                         policy.name,
                     )
                 )
-            if policy.reply_pause_days < 0:
+            if policy.reply_pause_days < 0 or policy.reply_promise_max_days < 0:
                 raise ValidationError(
                     self.env._(
                         "The days a reply pauses policy %s cannot be negative.",

@@ -120,8 +120,12 @@ class TestDunningDemo(AccountTestInvoicingCommon):
                 "nordvik_promise": [("promise", D(2026, 11, 29))],
                 "hofmann_recalled": [("promise", D(2026, 12, 4))],
                 "ashworth_blocked": [("other", D(2026, 11, 30))],
-                # Replied on Monday 23 November: "wij betalen op vrijdag".
-                "vandenberghe_reminder": [("promise", D(2026, 11, 27))],
+                # Replied on Monday 23 November: "wij betalen op vrijdag", paused
+                # until the day after.
+                "vandenberghe_reminder": [("promise", D(2026, 11, 28))],
+                # Three instalments from 28 November: the last of 28 January,
+                # and the policy's 7 days to pay it.
+                "becker_final": [("plan", D(2027, 2, 4))],
             },
         )
         self.assertEqual(
@@ -142,6 +146,31 @@ class TestDunningDemo(AccountTestInvoicingCommon):
         # the promise to pay).
         self.assertEqual(len(self._events("block")), 2)
 
+    def test_a_payment_plan_runs(self):
+        plan = self.env["dunning.plan"].search(
+            [("move_ids", "in", self.moves["becker_final"].ids)]
+        )
+        self.assertRecordValues(
+            plan,
+            [
+                {
+                    "state": "running",
+                    "date_start": D(2026, 11, 21),
+                    "amount_total": 649.0,
+                    "amount_paid": 0.0,
+                }
+            ],
+        )
+        self.assertRecordValues(
+            plan.instalment_ids,
+            [
+                {"date": D(2026, 11, 28), "amount": 216.33},
+                {"date": D(2026, 12, 28), "amount": 216.33},
+                {"date": D(2027, 1, 28), "amount": 216.34},
+            ],
+        )
+        self.assertEqual(len(self._events("plan")), 1)
+
     def test_replies_to_reminders(self):
         replies = self._events("reply")
         self.assertEqual(
@@ -161,7 +190,7 @@ class TestDunningDemo(AccountTestInvoicingCommon):
                         D(2026, 11, 23),
                         "promise",
                         D(2026, 11, 27),
-                        D(2026, 11, 27),
+                        D(2026, 11, 28),
                         "to_check",
                     )
                 ],

@@ -5,6 +5,8 @@ from urllib.parse import urlsplit
 
 from PyPDF2 import PdfReader
 
+from odoo.exceptions import AccessError
+from odoo.service.model import call_kw
 from odoo.tests import HttpCase, tagged
 
 from .common import DunningCase
@@ -153,6 +155,20 @@ class TestDunningPaymentQr(DunningCase, HttpCase):
         self.assertEqual(page.status_code, 200)
         self.assertIn(move.name, page.text)
         self.assertEqual(self.url_open("/pay/AAAA-BBBB-CCCC").status_code, 404)
+
+    def test_no_code_or_link_over_rpc(self):
+        """The templates' helpers are not remote methods: a user of any app
+        could otherwise ask for the link of an invoice they cannot read."""
+        move = self._eur_invoice("2026-03-01", 250.0)
+        for name in (
+            "dunning_short_pay_url",
+            "dunning_payment_qr",
+            "dunning_pay_url",
+            "dunning_statement_moves",
+        ):
+            with self.subTest(name=name), self.assertRaises(AccessError):
+                call_kw(move, name, [move.ids], {})
+        self.assertFalse(self.env["dunning.pay.link"].search([]))
 
     def test_another_company_never_reads_a_short_link(self):
         move = self._eur_invoice("2026-03-01", 250.0)

@@ -5,6 +5,7 @@ from odoo.tests import Form, tagged
 
 from .common import D
 from .common import DunningCase
+from .test_dunning_letters import pdf_text
 
 
 @tagged("post_install", "-at_install")
@@ -24,7 +25,9 @@ class TestDunningPlans(DunningCase):
         self._run("2026-03-05")  # the first reminder
         self.assertEqual(self.first.dunning_level_id, self.level_1)
 
-    def _agree(self, moves=None, count=3, first_date="2026-03-15", day="2026-03-06"):
+    def _agree(
+        self, moves=None, count=3, first_date="2026-03-15", day="2026-03-06", pdf=False
+    ):
         """A plan for ``moves`` agreed on ``day``: ``count`` instalments a month
         apart from ``first_date``, split evenly."""
         moves = moves or (self.first | self.second)
@@ -33,7 +36,8 @@ class TestDunningPlans(DunningCase):
             plan = self.env["dunning.plan"].browse(action["res_id"])
             plan.write({"instalment_count": count, "first_date": first_date})
             plan.action_compute_schedule()
-            plan.action_agree()
+            # Odoo's tests render reports as HTML unless told to make the PDF.
+            plan.with_context(force_report_rendering=pdf).action_agree()
         self.env.invalidate_all()
         return plan
 
@@ -106,6 +110,29 @@ class TestDunningPlans(DunningCase):
         self.assertEqual(len(sent), 2)
         self._run("2026-03-12")
         self.assertEqual(self._events(self.first | self.second, "email"), sent)
+
+    def test_the_plan_to_sign_goes_with_the_agreement(self):
+        plan = self._agree(pdf=True)
+        agreed = self._plan_mails(plan)
+        self.assertEqual(len(agreed.attachment_ids), 1)
+        pdf = agreed.attachment_ids
+        self.assertEqual(pdf.mimetype, "application/pdf")
+        self.assertTrue(pdf.name.startswith("Payment plan - PLAN"), pdf.name)
+        text = pdf_text(pdf.raw)
+        for expected in (
+            "Payment plan PLAN/2026/0001",
+            "Bakkerij De Vries",
+            self.first.name,
+            self.second.name,
+            "450.00",
+            "03/15/2026",
+            "04/15/2026",
+            "05/15/2026",
+            "7 days after its date ends this plan",
+            "Name, date and signature",
+        ):
+            with self.subTest(expected=expected):
+                self.assertIn(expected, text)
 
     def test_even_split_puts_the_cents_on_the_last_instalment(self):
         small = self._invoice("2026-03-01", 100.0, partner=self.customer_2)

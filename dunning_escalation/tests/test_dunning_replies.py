@@ -1,4 +1,6 @@
+import re
 from datetime import date
+from unittest.mock import patch
 from urllib.parse import urlsplit
 
 from freezegun import freeze_time
@@ -7,6 +9,7 @@ from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
+from ..tools import replies as replies_tool
 from .common import DunningCase
 
 CUSTOMER = "Bakkerij De Vries <ap@devries.example>"
@@ -115,7 +118,7 @@ class TestDunningReplies(DunningCase, HttpCase):
                     "reply_date": date(2026, 3, 20),
                     "reply_status": "to_check",
                     "reply_known_sender": True,
-                    "reply_paused_until": date(2026, 3, 20),
+                    "reply_paused_until": date(2026, 3, 21),
                     "mail_message_id": message.id,
                     "date": date(2026, 3, 6),
                 }
@@ -127,7 +130,7 @@ class TestDunningReplies(DunningCase, HttpCase):
                 move,
                 [
                     {
-                        "dunning_blocked_until": date(2026, 3, 20),
+                        "dunning_blocked_until": date(2026, 3, 21),
                         "dunning_block_reason": "promise",
                     }
                 ],
@@ -142,8 +145,10 @@ class TestDunningReplies(DunningCase, HttpCase):
         self.assertIn("we will pay on 20 March", todo.note)
         self.assertNotIn("we have not received payment", todo.note)
         self.assertIn(f"/dunning/reply/{replies[0].id}/dispute?token=", todo.note)
-        # Paused: the firm reminder due on 9 March does not go out on the 12th.
+        # Paused: the firm reminder due on 9 March does not go out on the 12th,
+        # nor on the promised day itself.
         self._run("2026-03-12")
+        self._run("2026-03-20")
         self.assertEqual(len(self._events(self.invoice, "email")), 1)
         # Once the promised day has passed unpaid, the chase resumes.
         self._run("2026-03-21")
@@ -264,8 +269,8 @@ class TestDunningReplies(DunningCase, HttpCase):
         with freeze_time("2026-03-07"):
             replies[0].with_user(self.accountant)._reply_set_reading("promise")
         self.env.invalidate_all()
-        self.assertEqual(self.invoice.dunning_blocked_until, date(2026, 3, 20))
-        self.assertEqual(self.invoice_2.dunning_blocked_until, date(2026, 3, 20))
+        self.assertEqual(self.invoice.dunning_blocked_until, date(2026, 3, 21))
+        self.assertEqual(self.invoice_2.dunning_blocked_until, date(2026, 3, 21))
         self.assertEqual(set(replies.mapped("reply_status")), {"confirmed"})
         self.assertFalse(todo.active)
         # Confirmed again: nothing more.
@@ -279,7 +284,7 @@ class TestDunningReplies(DunningCase, HttpCase):
             self.invoice._dunning_block(date(2026, 3, 10), "other", "Call back")
         self._reply("We will pay on 20 March.")
         event = self._replies(self.invoice)
-        self.assertEqual(self.invoice.dunning_blocked_until, date(2026, 3, 20))
+        self.assertEqual(self.invoice.dunning_blocked_until, date(2026, 3, 21))
         # Read again as a dispute: 14 days from the day it is corrected.
         with freeze_time("2026-03-07"):
             event.with_user(self.accountant)._reply_set_reading("dispute")
@@ -299,7 +304,8 @@ class TestDunningReplies(DunningCase, HttpCase):
                 {
                     "reply_reading": "dispute",
                     "reply_status": "corrected",
-                    "reply_date": False,
+                    # The day the reply named stays, for a correction back.
+                    "reply_date": date(2026, 3, 20),
                 }
             ],
         )
@@ -378,7 +384,7 @@ class TestDunningReplies(DunningCase, HttpCase):
             self._replies(self.invoice).mapped("reply_reading"), ["promise", "dispute"]
         )
         self.assertEqual(self.invoice.dunning_block_reason, "promise")
-        self.assertEqual(self.invoice.dunning_blocked_until, date(2026, 3, 20))
+        self.assertEqual(self.invoice.dunning_blocked_until, date(2026, 3, 21))
 
     def test_a_reply_to_another_message_pauses_nothing(self):
         other = self.invoice.message_post(
@@ -404,21 +410,34 @@ class TestDunningReplies(DunningCase, HttpCase):
     def test_settled_or_handed_over_invoices_are_not_paused(self):
         self.invoice_2._dunning_write({"dunning_handed_off": True})
         self._reply("We will pay on 20 March.")
-        self.assertEqual(self.invoice.dunning_blocked_until, date(2026, 3, 20))
+        self.assertEqual(self.invoice.dunning_blocked_until, date(2026, 3, 21))
         self.assertFalse(self.invoice_2.dunning_blocked_until)
         self.assertFalse(self._replies(self.invoice_2).reply_paused_until)
+
+    def _links(self):
+        """The links of the reply's to-do, by reading, as its note shows them."""
+        note = self._to_dos().note
+        return {
+            reading: href.replace("&amp;", "&")
+            for href, reading in re.findall(
+                r'href="(/dunning/reply/\d+/(\w+)\?token=\w+)"', note
+            )
+        }
 
     def test_link_of_the_to_do_corrects_in_one_click(self):
         self._reply("We will pay on 20 March.")
         event = self._replies(self.invoice)
-        link = f"/dunning/reply/{event.id}/dispute"
+        links = self._links()
+        self.assertEqual(
+            set(links), {"promise", "dispute", "paid", "question", "auto_reply"}
+        )
         self.authenticate("dunning_reply_accountant", "dunning_reply_accountant")
         # A link without its signature does nothing.
-        response = self.url_open(f"{link}?token=forged")
-        self.assertEqual(response.status_code, 404)
+        forged = links["dispute"].split("?")[0] + "?token=forged"
+        self.assertEqual(self.url_open(forged).status_code, 404)
         self.assertEqual(event.reply_reading, "promise")
         with freeze_time("2026-03-07"):
-            response = self.url_open(f"{link}?token={event._reply_token('dispute')}")
+            response = self.url_open(links["dispute"])
         self.assertEqual(response.status_code, 200)
         self.assertEqual(
             urlsplit(response.history[0].headers["Location"]).path,
@@ -430,16 +449,143 @@ class TestDunningReplies(DunningCase, HttpCase):
         )
         self.assertEqual(self.invoice.dunning_block_reason, "dispute")
         self.assertEqual(self.invoice.dunning_blocked_until, date(2026, 3, 21))
+        self.assertFalse(self._to_dos().filtered("active"))
+        # Decided: the to-do's other links are spent, whoever clicks them later.
+        with freeze_time("2026-03-08"):
+            response = self.url_open(links["auto_reply"])
+        self.assertEqual(response.status_code, 200)
+        self.env.invalidate_all()
+        self.assertEqual(event.reply_reading, "dispute")
+        self.assertEqual(self.invoice.dunning_block_reason, "dispute")
 
-    def test_a_salesman_cannot_read_a_reply_again(self):
+    def test_only_invoicing_users_read_a_reply_again(self):
         self._reply("We will pay on 20 March.")
-        salesman = self.env["res.users"].create(
+        auditor = self.env["res.users"].create(
             {
-                "name": "Sam Sales",
-                "login": "dunning_reply_salesman",
+                "name": "Ada Auditor",
+                "login": "dunning_reply_auditor",
+                "group_ids": [
+                    (6, 0, [self.env.ref("account.group_account_readonly").id])
+                ],
+            }
+        )
+        event = self._replies(self.invoice)
+        self.assertEqual(event.with_user(auditor).reply_reading, "promise")
+        for whole in (True, False):
+            with self.subTest(whole=whole), self.assertRaises(AccessError):
+                event.with_user(auditor)._reply_set_reading("auto_reply", whole)
+        self.assertEqual(event.reply_reading, "promise")
+        self.assertEqual(self.invoice.dunning_blocked_until, date(2026, 3, 21))
+
+    def test_a_far_promise_waits_for_a_person(self):
+        self._reply("We will pay on 15 June.")
+        event = self._replies(self.invoice)
+        self.assertEqual(event.reply_date, date(2026, 6, 15))
+        # Read alone, it pauses up to the policy's 30 days.
+        self.assertEqual(self.invoice.dunning_blocked_until, date(2026, 4, 5))
+        with freeze_time("2026-03-07"):
+            event.with_user(self.accountant)._reply_set_reading("promise")
+        self.env.invalidate_all()
+        self.assertEqual(self.invoice.dunning_blocked_until, date(2026, 6, 16))
+        self.assertEqual(event.reply_status, "confirmed")
+
+    def test_no_pause_days_means_no_pause_even_for_a_promise(self):
+        self.policy.reply_pause_days = 0
+        self._reply("We will pay on 20 March.")
+        self.assertFalse(self.invoice.dunning_blocked_until)
+        self.assertEqual(len(self._to_dos()), 1)
+
+    def test_a_correction_keeps_the_date_the_reply_named(self):
+        self._reply("We will pay on 20 March.")
+        event = self._replies(self.invoice)
+        with freeze_time("2026-03-07"):
+            event.with_user(self.accountant)._reply_set_reading("dispute", False)
+            event.with_user(self.accountant)._reply_set_reading("promise", False)
+        self.env.invalidate_all()
+        self.assertRecordValues(
+            self.invoice,
+            [
+                {
+                    "dunning_blocked_until": date(2026, 3, 21),
+                    "dunning_block_reason": "promise",
+                }
+            ],
+        )
+        # Corrected for this invoice only: the other keeps the first reading.
+        self.assertEqual(self._replies(self.invoice_2).reply_status, "to_check")
+
+    def test_a_question_naming_a_day_corrected_to_a_promise(self):
+        self._reply("Could you tell us whether 25 March works for you?")
+        event = self._replies(self.invoice)
+        self.assertRecordValues(
+            event, [{"reply_reading": "question", "reply_date": date(2026, 3, 25)}]
+        )
+        with freeze_time("2026-03-07"):
+            event.with_user(self.accountant)._reply_set_reading("promise")
+        self.env.invalidate_all()
+        self.assertEqual(self.invoice.dunning_blocked_until, date(2026, 3, 26))
+
+    def test_two_replies_corrected_away_leave_no_pause_behind(self):
+        self._reply("Can you send us a copy?", message_id="<q@devries.example>")
+        with freeze_time("2026-03-10"):
+            self._reply(
+                "We dispute line 3.",
+                message_id="<d@devries.example>",
+                day="2026-03-10 09:00:00",
+            )
+        first, second = self._replies(self.invoice)
+        self.assertEqual(self.invoice.dunning_blocked_until, date(2026, 3, 24))
+        with freeze_time("2026-03-11"):
+            first.with_user(self.accountant)._reply_set_reading("auto_reply", False)
+            self.env.invalidate_all()
+            # The dispute holds; the question's pause is gone from under it.
+            self.assertEqual(self.invoice.dunning_blocked_until, date(2026, 3, 24))
+            second.with_user(self.accountant)._reply_set_reading("auto_reply", False)
+        self.env.invalidate_all()
+        self.assertFalse(self.invoice.dunning_blocked_until)
+
+    def test_a_pause_the_user_set_since_is_the_user_s(self):
+        self._reply("Can you send us a copy?")
+        event = self._replies(self.invoice)
+        # The accountant blocks it again, to the same day, for another reason.
+        with freeze_time("2026-03-07"):
+            self.invoice._dunning_block(date(2026, 3, 20), "dispute", "Line 3")
+            event.with_user(self.accountant)._reply_set_reading("auto_reply", False)
+        self.env.invalidate_all()
+        self.assertRecordValues(
+            self.invoice,
+            [
+                {
+                    "dunning_blocked_until": date(2026, 3, 20),
+                    "dunning_block_reason": "dispute",
+                }
+            ],
+        )
+
+    def test_a_colleague_answering_from_their_mailbox_is_no_customer(self):
+        colleague = self.env["res.users"].create(
+            {
+                "name": "Carl Colleague",
+                "login": "dunning_reply_colleague",
+                "email": "carl@company.example",
                 "group_ids": [(6, 0, [self.env.ref("base.group_user").id])],
             }
         )
-        with self.assertRaises(AccessError):
-            self._replies(self.invoice).with_user(salesman)._reply_set_reading("paid")
-        self.assertEqual(self._replies(self.invoice).reply_reading, "promise")
+        self._reply("We will pay on 20 March.", sender=f"Carl <{colleague.email}>")
+        self.assertFalse(self._replies())
+        self.assertFalse(self.invoice.dunning_blocked_until)
+
+    def test_a_reply_that_cannot_be_read_still_reaches_a_person(self):
+        with (
+            patch.object(
+                replies_tool, "read_reply", side_effect=ValueError("unreadable")
+            ),
+            mute_logger("odoo.addons.dunning_escalation.models.account_move_reply"),
+        ):
+            message = self._reply("We will pay on 20 March.")
+        self.assertEqual(message.res_id, self.invoice.id)
+        self.assertFalse(self._replies())
+        self.assertEqual(
+            self._to_dos().summary,
+            "Bakkerij De Vries replied to a reminder: read the reply",
+        )

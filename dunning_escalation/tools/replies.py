@@ -107,7 +107,9 @@ def automatic(headers, subject=""):
         if found.get(name):
             return f"{name}: {found[name]}"
     precedence = found.get("precedence", "").strip().lower()
-    if precedence in ("bulk", "auto_reply", "junk", "list"):
+    # Not "list": a reply sent through a mailing list (a shared accounts-payable
+    # address) is a person's.
+    if precedence in ("bulk", "auto_reply", "junk"):
         return f"Precedence: {precedence}"
     content_type = found.get("content-type", "").lower()
     if "multipart/report" in content_type and any(
@@ -148,7 +150,7 @@ _CUES = {
         # Dutch
         r"(?:al|reeds|is|zijn|hebben|heb)\s+(?:\S+\s+)?betaald",
         r"betaling is (?:gedaan|verricht|overgemaakt|uitgevoerd)",
-        r"overgemaakt",
+        r"(?:al|reeds|is|zijn|hebben|heb)\s+(?:\S+\s+)?overgemaakt",
         # French
         r"d[ée]j[àa] (?:pay[ée]e?s?|r[ée]gl[ée]e?s?)",
         r"(?:a|ont|avons|ai) (?:d[ée]j[àa] )?(?:[ée]t[ée] )?"
@@ -188,7 +190,7 @@ _CUES = {
         r"(?:jamais|pas) (?:re[çc]u|command[ée]|livr[ée])",
         r"\bendommag[ée]|\bd[ée]fectueu",
         r"\br[ée]clamation\b",
-        r"\bavoir\b",
+        r"\b(?:un|l'|d'un|cet|votre) ?avoir\b",
         r"pas d'accord",
         # German
         r"\bbestreit|\bwiderspr",
@@ -237,6 +239,7 @@ _CUES = {
         # Swedish
         r"(?:kommer|ska|skall) (?:att )?(?:\S+\s+){0,3}(?:betala|betalas|föra över)",
         r"betalar (?:vi|jag) (?:\S+\s+){0,3}(?:den|på|senast|i morgon|imorgon|nästa)",
+        r"(?:vi|jag) betalar (?:\S+\s+){0,3}(?:den|på|senast|i morgon|imorgon|nästa)",
         r"betalning(?:en)? (?:kommer|skickas|görs)",
     ],
     QUESTION: [
@@ -262,6 +265,37 @@ def own_words(body):
     return (body or "")[: match.start()] if match else (body or "")
 
 
+# Words that, a few words before a cue of payment, say it did not happen or has
+# yet to: "has not been paid", "nicht bezahlt", "once we have been paid".
+_NOT_DONE = re.compile(
+    r"\b(?:not|n't|never|no|yet|nicht|kein|keine|noch|niet|nog|geen|nooit|pas|"
+    r"jamais|ne|n'|inte|ej|aldrig|"
+    r"when|once|after|as soon as|als|zodra|wanneer|nadat|quand|d[èe]s que|"
+    r"lorsque|apr[èe]s|wenn|sobald|nachdem|n[äa]r|s[åa] snart|efter)\b[^.;!?]{0,25}$",
+    re.IGNORECASE,
+)
+
+
+# A negation inside a cue of payment: "ist nicht bezahlt", "har inte betalat".
+_NEGATION = re.compile(
+    r"\b(?:not|n't|never|nicht|kein|niet|geen|pas|jamais|inte|ej|aldrig)\b",
+    re.IGNORECASE,
+)
+
+
+def _cue(kind, text):
+    """The first cue of ``kind`` in ``text``, or None; a payment a few words
+    after a negation or a condition is not one."""
+    for match in _CUE_PATTERNS[kind].finditer(text):
+        if kind == PAID and (
+            _NOT_DONE.search(text[max(0, match.start() - 40) : match.start()])
+            or _NEGATION.search(match.group(0))
+        ):
+            continue
+        return match
+    return None
+
+
 def read_reply(subject, body, headers=None, received=None):
     """Read a reply: ``subject`` and ``body`` as plain text, ``headers`` of the
     message (for automatic replies), ``received`` the day it came (for the dates
@@ -271,11 +305,18 @@ def read_reply(subject, body, headers=None, received=None):
         return Reading(AUTOMATIC, None, why)
     text = _plain(" ".join([_without_reply_prefix(subject), own_words(body)]))
     for kind in (PAID, DISPUTE, PROMISE, QUESTION):
-        match = _CUE_PATTERNS[kind].search(text)
+        match = _cue(kind, text)
         if match:
             date = find_date(text, received) if kind == PROMISE else None
             return Reading(kind, date, match.group(0).strip())
     return Reading(UNCLEAR, None, "")
+
+
+def named_date(subject, body, received=None):
+    """The first date a reply names (in its own words or subject), whatever it
+    is read as: kept for a correction to a promise to pay."""
+    text = _plain(" ".join([_without_reply_prefix(subject), own_words(body)]))
+    return find_date(text, received)
 
 
 def _without_reply_prefix(subject):

@@ -79,6 +79,35 @@ class TestKinds(unittest.TestCase):
         self.assertReads("We will pay once you send the credit note.", "dispute")
         self.assertReads("We have already paid; we will pay nothing more.", "paid")
 
+    def test_not_paid_yet_is_not_paid(self):
+        """A payment denied or waited for is no answer that it is paid."""
+        self.assertReads(
+            "The invoice has not been paid because the goods were damaged.",
+            "dispute",
+        )
+        self.assertReads("Die Rechnung ist nicht bezahlt.", "unclear")
+        self.assertReads(
+            "De factuur is nog niet betaald, wij betalen op vrijdag.",
+            "promise",
+            D(2026, 3, 20),
+        )
+        self.assertReads(
+            "Vi har inte betalat än, vi betalar nästa vecka.", "promise", D(2026, 3, 23)
+        )
+        self.assertReads("I will pay when we have been paid by our client.", "promise")
+        self.assertReads(
+            "Het bedrag wordt vrijdag overgemaakt.", "promise", D(2026, 3, 20)
+        )
+        self.assertReads("Het bedrag is gisteren overgemaakt.", "paid")
+
+    def test_avoir_is_a_credit_note_only_with_its_article(self):
+        self.assertReads(
+            "Nous allons avoir les fonds vendredi et nous paierons.",
+            "promise",
+            D(2026, 3, 20),
+        )
+        self.assertReads("Nous attendons votre avoir pour la ligne 3.", "dispute")
+
     def test_the_quoted_reminder_is_not_read(self):
         """Only the customer's own words count: the quoted reminder below them
         asks to pay and names dates."""
@@ -113,6 +142,17 @@ class TestAutomatic(unittest.TestCase):
     def test_not_automatic(self):
         reading = read("We will pay tomorrow.", headers={"Auto-Submitted": "no"})
         self.assertEqual((reading.kind, reading.date), ("promise", D(2026, 3, 17)))
+        # Through a mailing list (a shared accounts-payable address): a person.
+        reading = read("We will pay tomorrow.", headers={"Precedence": "list"})
+        self.assertEqual((reading.kind, reading.date), ("promise", D(2026, 3, 17)))
+
+    def test_named_date_whatever_the_reading(self):
+        self.assertEqual(
+            replies.named_date(
+                "Re: Reminder", "Line 3 is wrong; we can pay on 20 March.", MONDAY
+            ),
+            D(2026, 3, 20),
+        )
 
     def test_by_subject_in_each_language(self):
         for subject in (
