@@ -16,6 +16,8 @@ FEEDBACK_KEYS = (
     "dunning_form",
     "dunning_note",
     "dunning_paid_on",
+    "dunning_instalments",
+    "dunning_first_date",
 )
 
 
@@ -31,7 +33,15 @@ class DunningPortal(PortalAccount):
         website=True,
     )
     def portal_dunning_answer(
-        self, invoice_id, answer, access_token=None, note=None, paid_on=None, **kw
+        self,
+        invoice_id,
+        answer,
+        access_token=None,
+        note=None,
+        paid_on=None,
+        instalments=None,
+        first_date=None,
+        **kw,
     ):
         try:
             invoice = self._document_check_access(
@@ -39,10 +49,15 @@ class DunningPortal(PortalAccount):
             )
         except (AccessError, MissingError):
             return request.redirect("/my")
-        if answer not in ANSWERS:
+        if answer not in (*ANSWERS, "plan"):
             return request.not_found()
         try:
-            invoice._dunning_portal_answer(answer, note=note, paid_on=paid_on)
+            if answer == "plan":
+                request.env["dunning.plan"].sudo()._request_from_portal(
+                    invoice, instalments, first_date
+                )
+            else:
+                invoice._dunning_portal_answer(answer, note=note, paid_on=paid_on)
             feedback = {"dunning_answer": answer}
         except UserError as error:
             # Back to the form, with what to correct and what was typed.
@@ -51,6 +66,8 @@ class DunningPortal(PortalAccount):
                 "dunning_form": answer,
                 "dunning_note": note or "",
                 "dunning_paid_on": paid_on or "",
+                "dunning_instalments": instalments or "",
+                "dunning_first_date": first_date or "",
             }
         stored = dict(request.session.get(SESSION_KEY) or {})
         stored[str(invoice.id)] = feedback

@@ -38,6 +38,80 @@ class AccountMove(models.Model):
         )
         return [answer for answer in PORTAL_PAUSE_DAYS if answer not in given]
 
+    def _dunning_plan(self):
+        """The payment plan that holds self, or that the customer asked for."""
+        self.ensure_one()
+        return (
+            self.env["dunning.plan"]
+            .sudo()
+            .search(
+                [
+                    ("move_ids", "in", self.ids),
+                    ("state", "in", ("requested", "running")),
+                ],
+                limit=1,
+            )
+        )
+
+    def _dunning_portal_plan_offer(self):
+        """What the invoice page may offer the customer as a payment plan, or
+        False: {"moves": the overdue invoices of the customer in self's currency
+        (self with them), "total", "max": instalments, "min": the smallest
+        instalment in self's currency}, within the policy's limits. Not for an
+        invoice settled, with the agency or in a plan, nor for a customer who broke
+        a plan before."""
+        self.ensure_one()
+        policy = self.dunning_policy_id
+        if (
+            not policy.plan_portal
+            or self.state != "posted"
+            or self.move_type not in ("out_invoice", "out_receipt")
+            or self.payment_state not in OPEN_STATES
+            or self.dunning_handed_off
+            or self._dunning_plan()
+        ):
+            return False
+        customer = self.commercial_partner_id
+        Plan = self.env["dunning.plan"].sudo()
+        if Plan.search_count(
+            [("partner_id", "=", customer.id), ("state", "=", "broken")], limit=1
+        ):
+            return False
+        today = self._dunning_today()
+        candidates = (
+            self.sudo().search(
+                [
+                    ("commercial_partner_id", "=", customer.id),
+                    ("company_id", "=", self.company_id.id),
+                    ("currency_id", "=", self.currency_id.id),
+                    ("state", "=", "posted"),
+                    ("move_type", "in", ("out_invoice", "out_receipt")),
+                    ("payment_state", "in", OPEN_STATES),
+                    ("dunning_handed_off", "=", False),
+                    ("dunning_policy_id", "!=", False),
+                    ("invoice_date_due", "<", today),
+                ]
+            )
+            | self.sudo()
+        )
+        held = Plan.search(
+            [
+                ("move_ids", "in", candidates.ids),
+                ("state", "in", ("requested", "running")),
+            ]
+        ).move_ids
+        moves = candidates - held
+        total = sum(moves.mapped("amount_residual"))
+        smallest = self.company_id.currency_id._convert(
+            policy.plan_min_instalment, self.currency_id, self.company_id, today
+        )
+        most = policy.plan_max_instalments
+        if smallest > 0:
+            most = min(most, int(total // smallest))
+        if most < 2:
+            return False
+        return {"moves": moves, "total": total, "max": most, "min": smallest}
+
     def _dunning_portal_paused_until(self):
         """The date reminders resume for self, while dunning is paused."""
         self.ensure_one()

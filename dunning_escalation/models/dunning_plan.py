@@ -30,7 +30,12 @@ PLAN_TEMPLATES = {
     "late": "dunning_escalation.mail_template_dunning_plan_instalment_late",
     "broken": "dunning_escalation.mail_template_dunning_plan_broken",
     "kept": "dunning_escalation.mail_template_dunning_plan_kept",
+    "refused": "dunning_escalation.mail_template_dunning_plan_refused",
 }
+# How long a customer's request for a plan pauses its invoices while it waits for
+# a user, and how far ahead the customer may put the first instalment (days).
+REQUEST_PAUSE_DAYS = 7
+FIRST_INSTALMENT_WITHIN_DAYS = 30
 
 
 class DunningPlan(models.Model):
@@ -80,6 +85,7 @@ class DunningPlan(models.Model):
     state = fields.Selection(
         [
             ("draft", "Draft"),
+            ("requested", "Requested"),
             ("running", "Running"),
             ("kept", "Kept"),
             ("broken", "Broken"),
@@ -135,6 +141,12 @@ class DunningPlan(models.Model):
     amount_open = fields.Monetary(
         string="Left to Pay", compute="_compute_amount_paid", store=True
     )
+    origin = fields.Selection(
+        [("user", "Agreed by a User"), ("portal", "Requested on the Portal")],
+        default="user",
+        required=True,
+        readonly=True,
+    )
     date_start = fields.Date(string="Agreed On", readonly=True, copy=False)
     date_end = fields.Date(
         string="Last Instalment", compute="_compute_date_end", store=True
@@ -159,7 +171,7 @@ class DunningPlan(models.Model):
     def _compute_amount_paid(self):
         for plan in self:
             open_now = sum(plan.move_ids.mapped("amount_residual"))
-            if plan.state == "draft":
+            if plan.state in ("draft", "requested"):
                 plan.amount_paid = 0.0
                 plan.amount_open = open_now
                 continue
@@ -226,9 +238,14 @@ class DunningPlan(models.Model):
         for plan in self:
             plan._check_draft()
             plan._check_can_agree(today)
+            if plan.state == "requested":
+                plan.activity_ids.filtered(
+                    lambda a: a.activity_type_id
+                    == self.env.ref("mail.mail_activity_data_todo")
+                ).sudo().unlink()
             plan.write(
                 {
-                    "name": self.env["ir.sequence"].next_by_code("dunning.plan") or "/",
+                    "name": plan._number(),
                     "state": "running",
                     "date_start": today,
                 }
@@ -250,10 +267,16 @@ class DunningPlan(models.Model):
 
     def action_cancel(self):
         """Call the plan off (the customer wants to pay otherwise, it was agreed
-        by mistake): its invoices go back to dunning where they stood."""
+        by mistake), or refuse the customer's request: its invoices go back to
+        dunning where they stood; a customer who asked is told."""
         self._check_user()
-        for plan in self.filtered(lambda p: p.state in ("draft", "running")):
+        for plan in self.filtered(
+            lambda p: p.state in ("draft", "requested", "running")
+        ):
             running = plan.state == "running"
+            if plan.state == "requested":
+                plan._end_request_pause()
+                plan._tell_customer("refused")
             plan.write(
                 {
                     "state": "cancelled",
@@ -299,6 +322,17 @@ class DunningPlan(models.Model):
             raise UserError(
                 _("A payment plan is for one customer: select the invoices of one.")
             )
+        asked = self.sudo().search(
+            [("move_ids", "in", moves.ids), ("state", "=", "requested")]
+        )
+        if asked:
+            raise UserError(
+                _(
+                    "The customer asked for a payment plan for these invoices "
+                    "(%s): approve or refuse it first.",
+                    ", ".join(asked.mapped("display_name")),
+                )
+            )
         if len(moves.currency_id) != 1 or len(moves.company_id) != 1:
             raise UserError(
                 _(
@@ -343,7 +377,7 @@ class DunningPlan(models.Model):
         self.check_access("write")
 
     def _check_draft(self):
-        if self.state != "draft":
+        if self.state not in ("draft", "requested"):
             raise UserError(
                 self.env._("The payment plan %s is no longer a draft.", self.name)
             )
@@ -378,6 +412,108 @@ class DunningPlan(models.Model):
                     total=self.currency_id.format(total),
                 )
             )
+
+    @api.model
+    def _request_from_portal(self, move, count, first_date):
+        """The customer's request, from the invoice page of ``move``, to pay its
+        overdue invoices in ``count`` monthly instalments from ``first_date``,
+        within the policy's limits (``move._dunning_portal_plan_offer()``).
+        Approved at once when the policy says so, else it waits for a user,
+        the invoices paused meanwhile. Raises UserError with what to correct."""
+        _ = self.env._
+        offer = move._dunning_portal_plan_offer()
+        if not offer:
+            raise UserError(_("A payment plan cannot be requested for this invoice."))
+        today = move._dunning_today()
+        try:
+            count = int(count)
+        except (TypeError, ValueError):
+            count = 0
+        if not 2 <= count <= offer["max"]:
+            raise UserError(
+                _(
+                    "Choose between 2 and %s instalments: each must be at least %s.",
+                    offer["max"],
+                    move.currency_id.format(offer["min"]),
+                )
+            )
+        try:
+            first = fields.Date.to_date(first_date) if first_date else None
+        except ValueError:
+            first = None
+        last_first = fields.Date.add(today, days=FIRST_INSTALMENT_WITHIN_DAYS)
+        if not first or not today < first <= last_first:
+            raise UserError(
+                _(
+                    "Choose the date of the first instalment after today and by %s.",
+                    format_date(self.env, last_first),
+                )
+            )
+        moves = offer["moves"]
+        plan = self.sudo().create(
+            {
+                **self._prepare_for_moves(moves.sudo()),
+                "origin": "portal",
+                "instalment_count": count,
+                "first_date": first,
+                "interval_months": 1,
+                "user_id": move._dunning_responsible_user().id,
+            }
+        )
+        plan.name = plan._number()
+        plan.action_compute_schedule()
+        plan.message_post(
+            body=_(
+                "%(customer)s asks on the portal to pay %(total)s in %(count)s monthly "
+                "instalments from %(date)s.",
+                customer=plan.partner_id.name,
+                total=plan.currency_id.format(plan.amount_total),
+                count=count,
+                date=format_date(self.env, first),
+            ),
+            subtype_xmlid="mail.mt_note",
+        )
+        if plan.policy_id.plan_auto_approve:
+            plan.action_agree()
+            return plan
+        plan.state = "requested"
+        moves.sudo()._dunning_block(
+            fields.Date.add(today, days=REQUEST_PAUSE_DAYS),
+            "other",
+            plan._request_note(),
+        )
+        plan.activity_schedule(
+            "mail.mail_activity_data_todo",
+            summary=_(
+                "Approve or refuse the payment plan %s asks for", plan.partner_id.name
+            ),
+            user_id=plan.user_id.id,
+            date_deadline=today,
+        )
+        return plan
+
+    def _next_instalment(self):
+        """The first instalment not paid in full (the portal shows it)."""
+        self.ensure_one()
+        return self.instalment_ids.filtered(lambda i: i.state != "paid")[:1]
+
+    def _number(self):
+        """Self's number: given once, when agreed or asked for."""
+        self.ensure_one()
+        if self.name and self.name != "/":
+            return self.name
+        return self.env["ir.sequence"].sudo().next_by_code("dunning.plan") or "/"
+
+    def _request_note(self):
+        return self.env._("Payment plan %s requested on the portal", self.name)
+
+    def _end_request_pause(self):
+        """End the pause the request set, where it still holds."""
+        held = self.move_ids.filtered(
+            lambda m: m.dunning_block_reason == "other"
+            and m.dunning_block_note == self._request_note()
+        )
+        held._dunning_unblock(self.env._("Payment plan request refused"))
 
     def _hold_until(self):
         """The date the pause of the plan's invoices shows: the last day the last
@@ -605,7 +741,7 @@ class DunningPlanInstalment(models.Model):
 
     def write(self, vals):
         if set(vals) & {"date", "amount"} and any(
-            i.plan_id.state != "draft" for i in self
+            i.plan_id.state not in ("draft", "requested") for i in self
         ):
             raise UserError(
                 self.env._(

@@ -129,6 +129,27 @@ class DunningPolicy(models.Model):
         "the one it names, up to this many days ahead; further out, the pause stops "
         "there until a user confirms the promise.",
     )
+    plan_portal = fields.Boolean(
+        string="Customers May Ask for a Payment Plan",
+        default=True,
+        help="The invoice page of the customer portal offers a payment plan for the "
+        "customer's overdue invoices, within the limits below; a customer who broke "
+        "a plan is not offered another.",
+    )
+    plan_max_instalments = fields.Integer(
+        string="Most Instalments Asked For", default=6
+    )
+    plan_min_instalment = fields.Monetary(
+        string="Smallest Instalment Asked For",
+        currency_field="currency_id",
+        default=50.0,
+        help="In the company's currency.",
+    )
+    plan_auto_approve = fields.Boolean(
+        string="Approve Requests Within the Limits",
+        help="A payment plan asked for on the portal runs at once; else it waits "
+        "for the responsible user's approval, the invoices paused meanwhile.",
+    )
     plan_remind_days = fields.Integer(
         string="Remind an Instalment (days before)",
         default=3,
@@ -165,10 +186,17 @@ class DunningPolicy(models.Model):
         "reply_promise_max_days",
         "plan_remind_days",
         "plan_missed_days",
+        "plan_max_instalments",
+        "plan_min_instalment",
     )
     def _check_amounts(self):
         for policy in self:
-            if policy.plan_remind_days < 0 or policy.plan_missed_days < 0:
+            if (
+                policy.plan_remind_days < 0
+                or policy.plan_missed_days < 0
+                or policy.plan_max_instalments < 0
+                or policy.plan_min_instalment < 0
+            ):
                 raise ValidationError(
                     self.env._(
                         "The days of payment plans of policy %s cannot be negative.",

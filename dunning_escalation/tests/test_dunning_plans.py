@@ -1,7 +1,10 @@
+import re
+from urllib.parse import urlencode
+
 from freezegun import freeze_time
 
 from odoo.exceptions import UserError
-from odoo.tests import Form, tagged
+from odoo.tests import Form, HttpCase, tagged
 
 from .common import D
 from .common import DunningCase
@@ -309,3 +312,174 @@ class TestDunningPlans(DunningCase):
             [("state", "!=", "draft")], ["state"], ["amount_total:sum", "__count"]
         )
         self.assertEqual(sorted(groups), [("kept", 100.0, 1), ("running", 450.0, 1)])
+
+
+@tagged("post_install", "-at_install")
+class TestDunningPlanPortal(DunningCase, HttpCase):
+    """The customer asks for a payment plan from the invoice page, within the
+    policy's limits; a user approves or refuses it, unless the policy approves
+    within the limits by itself."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.accountant = cls.env["res.users"].create(
+            {
+                "name": "Anna Accountant",
+                "login": "dunning_plan_accountant",
+                "group_ids": [
+                    (6, 0, [cls.env.ref("account.group_account_invoice").id])
+                ],
+            }
+        )
+        cls.policy.write(
+            {
+                "user_id": cls.accountant.id,
+                "plan_max_instalments": 4,
+                "plan_min_instalment": 100.0,
+            }
+        )
+        cls.first = cls._invoice("2026-03-01", 300.0)
+        cls.second = cls._invoice("2026-03-02", 150.0)
+
+    def setUp(self):
+        super().setUp()
+        self._run("2026-03-05")
+        self.first._portal_ensure_token()
+
+    def _page(self):
+        query = urlencode({"access_token": self.first.access_token})
+        response = self.url_open(f"/my/invoices/{self.first.id}?{query}")
+        self.assertEqual(response.status_code, 200)
+        return response.text
+
+    def _ask(self, **fields):
+        page = self._page()
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        response = self.url_open(
+            f"/my/invoices/{self.first.id}/dunning/plan",
+            data={
+                "csrf_token": csrf,
+                "access_token": self.first.access_token,
+                **fields,
+            },
+        )
+        self.assertEqual(response.status_code, 200)
+        self.env.invalidate_all()
+        return response.text
+
+    def _to_customer(self, plan):
+        """The mails of ``plan`` to the customer (its users are told of their
+        to-dos and assignments too)."""
+        return self.env["mail.mail"].search(
+            [
+                ("model", "=", "dunning.plan"),
+                ("res_id", "=", plan.id),
+                ("recipient_ids", "in", self.customer.ids),
+            ]
+        )
+
+    def _plan(self):
+        return self.env["dunning.plan"].search(
+            [("move_ids", "in", self.first.ids), ("state", "!=", "cancelled")]
+        )
+
+    def test_the_page_offers_instalments_within_the_limits(self):
+        with freeze_time("2026-03-06"):
+            page = self._page()
+        self.assertIn("Pay in instalments", page)
+        # 450.00 in instalments of at least 100.00: four at most (the policy's).
+        options = re.findall(r'<option value="(\d+)"', page)
+        self.assertEqual(options, ["2", "3", "4"])
+        self.assertIn(self.second.name, page)
+
+    def test_a_request_waits_for_a_user(self):
+        with freeze_time("2026-03-06"):
+            page = self._ask(instalments="3", first_date="2026-03-20")
+        self.assertIn("We have your request for a payment plan", page)
+        plan = self._plan()
+        self.assertRecordValues(
+            plan,
+            [
+                {
+                    "state": "requested",
+                    "origin": "portal",
+                    "amount_total": 450.0,
+                    "user_id": self.accountant.id,
+                }
+            ],
+        )
+        self.assertEqual(plan.instalment_ids.mapped("amount"), [150.0, 150.0, 150.0])
+        self.assertEqual(
+            plan.instalment_ids.mapped("date"),
+            [D(2026, 3, 20), D(2026, 4, 20), D(2026, 5, 20)],
+        )
+        # Paused for a week while it waits; the user has a to-do.
+        self.assertEqual(self.first.dunning_blocked_until, D(2026, 3, 13))
+        self.assertEqual(self.second.dunning_blocked_until, D(2026, 3, 13))
+        self.assertEqual(plan.activity_ids.user_id, self.accountant)
+        with freeze_time("2026-03-07"):
+            self.assertIn("waits for our answer", self._page())
+        # Approved: the plan runs, the customer gets the schedule.
+        with freeze_time("2026-03-07"):
+            plan.with_user(self.accountant).action_agree()
+        self.env.invalidate_all()
+        self.assertEqual(plan.state, "running")
+        self.assertEqual(self.first.dunning_block_reason, "plan")
+        self.assertFalse(plan.activity_ids)
+        with freeze_time("2026-03-08"):
+            page = self._page()
+        self.assertIn(f"payment plan {plan.name}", " ".join(page.split()))
+        self.assertNotIn("Pay in instalments", page)
+
+    def test_a_refused_request_resumes_dunning_and_tells_the_customer(self):
+        with freeze_time("2026-03-06"):
+            self._ask(instalments="2", first_date="2026-03-20")
+        plan = self._plan()
+        with freeze_time("2026-03-07"):
+            plan.with_user(self.accountant).action_cancel()
+        self.env.invalidate_all()
+        self.assertEqual(plan.state, "cancelled")
+        self.assertFalse(self.first.dunning_blocked_until)
+        refused = self._to_customer(plan)
+        self.assertEqual(
+            refused.subject, "Your request for a payment plan: company_1_data"
+        )
+
+    def test_requests_outside_the_limits_are_refused_and_kept(self):
+        with freeze_time("2026-03-06"):
+            page = self._ask(instalments="5", first_date="2026-03-20")
+        self.assertIn("Choose between 2 and 4 instalments", page)
+        self.assertIn(
+            '<option value="4">4</option>', page.replace(' selected="selected"', "")
+        )
+        with freeze_time("2026-03-06"):
+            page = self._ask(instalments="3", first_date="2026-05-20")
+        self.assertIn("Choose the date of the first instalment", page)
+        self.assertFalse(self._plan())
+        self.assertFalse(self.first.dunning_blocked_until)
+
+    def test_approved_at_once_when_the_policy_says_so(self):
+        self.policy.plan_auto_approve = True
+        with freeze_time("2026-03-06"):
+            page = self._ask(instalments="2", first_date="2026-03-20")
+        self.assertIn("your payment plan is agreed", page)
+        plan = self._plan()
+        self.assertEqual(plan.state, "running")
+        self.assertEqual(plan.instalment_ids.mapped("amount"), [225.0, 225.0])
+        mails = self._to_customer(plan)
+        self.assertEqual(len(mails), 1)
+        self.assertEqual(mails.subject, f"Payment plan {plan.name}: company_1_data")
+
+    def test_no_second_plan_after_a_broken_one(self):
+        self.policy.plan_auto_approve = True
+        with freeze_time("2026-03-06"):
+            self._ask(instalments="2", first_date="2026-03-20")
+        self._run("2026-03-28")  # the first instalment missed
+        self.assertEqual(self._plan().state, "broken")
+        with freeze_time("2026-03-29"):
+            page = self._page()
+        self.assertNotIn("Pay in instalments", page)
+        with freeze_time("2026-03-29"):
+            page = self._ask(instalments="2", first_date="2026-04-10")
+        self.assertIn("cannot be requested", page)
