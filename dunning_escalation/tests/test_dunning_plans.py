@@ -239,6 +239,50 @@ class TestDunningPlans(DunningCase):
         self.assertEqual(len(self._events(self.first, "paid")), 1)
         self.assertFalse(self.first.dunning_block_reason)
 
+    def test_interest_that_keeps_running_is_invoiced_when_kept(self):
+        # A Dutch business: commercial interest (art. 6:119a BW), 10.15% a year
+        # in the first half of 2026.
+        self.customer.write(
+            {"country_id": self.env.ref("base.nl").id, "is_company": True}
+        )
+        self.policy.legal_profile = "by_customer"
+        with freeze_time("2026-03-06"):
+            action = (self.first | self.second).action_dunning_payment_plan()
+            plan = self.env["dunning.plan"].browse(action["res_id"])
+            plan.write({"instalment_count": 2, "first_date": "2026-04-10"})
+            plan.interest = "running"
+            plan.action_compute_schedule()
+            plan.action_agree()
+        self._pay(self.first, 300.0, "2026-04-10")
+        self._pay(self.second, 150.0, "2026-05-10")
+        self._run("2026-05-11")
+        self.assertEqual(plan.state, "kept")
+        # 300.00 from 2 March to 10 April, 40 days: 300 x 10.15% x 40/365 = 3.34;
+        # 150.00 from 3 March to 10 May, 69 days: 150 x 10.15% x 69/365 = 2.88.
+        charged = self._events(self.first | self.second, "interest")
+        self.assertEqual(sorted(charged.mapped("amount")), [2.88, 3.34])
+        self.assertEqual(plan.interest_amount, 6.22)
+        self.assertEqual(
+            sorted(charged.fee_move_id.mapped("amount_total")), [2.88, 3.34]
+        )
+        self.assertTrue(all(m.state == "posted" for m in charged.fee_move_id))
+        kept = self._plan_mails(plan)[-1]
+        self.assertIn("6.22", kept.body_html)
+
+    def test_waived_interest_is_not_charged_when_kept(self):
+        self.customer.write(
+            {"country_id": self.env.ref("base.nl").id, "is_company": True}
+        )
+        self.policy.legal_profile = "by_customer"
+        plan = self._agree(count=1, first_date="2026-04-10")
+        self.assertEqual(plan.interest, "waived")
+        self._pay(self.first, 300.0, "2026-04-09")
+        self._pay(self.second, 150.0, "2026-04-09")
+        self._run("2026-04-10")
+        self.assertEqual(plan.state, "kept")
+        self.assertFalse(self._events(self.first | self.second, "interest"))
+        self.assertFalse(plan.interest_amount)
+
     def test_invoices_under_a_plan_are_the_plan_s_alone(self):
         self._agree()
         for action in (
