@@ -30,6 +30,7 @@ SCREENSHOTS = [
     ("dunning_reminder_mail.png", "A reminder as the customer receives it"),
     ("dunning_letter.png", "The final notice as a PDF letter"),
     ("dunning_reply_todo.png", "A customer's reply: its reading, pause and to-do"),
+    ("dunning_payment_plan.png", "A payment plan: its instalments, paid and to pay"),
     ("dunning_customer_statement.png", "A customer's dunning statement"),
 ]
 

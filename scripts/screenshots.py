@@ -308,6 +308,7 @@ def find_records(odoo, outbox):
             "commercial_partner_id",
             "dunning_event_ids",
             "company_id",
+            "currency_id",
         ],
     )
     if not invoices:
@@ -334,6 +335,8 @@ def find_records(odoo, outbox):
         invoices,
         key=lambda inv: (
             inv["id"] not in previewed,
+            # The demo's European customers: their reminders carry a QR code.
+            inv["currency_id"][1] == "EUR",
             len(inv["dunning_event_ids"]),
         ),
     )
@@ -366,7 +369,13 @@ def find_records(odoo, outbox):
     )
     if not replies:
         raise ScreenshotError("the demo holds no reply to check: is its history built?")
+    plans = odoo.search_read(
+        "dunning.plan", [("state", "=", "running")], ["id"], order="id", limit=1
+    )
+    if not plans:
+        raise ScreenshotError("the demo holds no running payment plan")
     return {
+        "plan_id": plans[0]["id"],
         "reply_invoice_id": replies[0]["move_id"][0],
         "invoice": invoice,
         "customer_id": invoice["commercial_partner_id"][0],
@@ -377,8 +386,9 @@ def find_records(odoo, outbox):
 
 
 def find_reminder_mail(odoo, outbox, invoice_id):
-    """(the .html the SMTP sink kept, its headers) of a dunning reminder: of
-    ``invoice_id`` when there is one, else of the latest reminder sent. Several demos
+    """(the .html the SMTP sink kept, its headers) of a dunning reminder, one with
+    the payment QR code first: of ``invoice_id`` when there is one, else of the
+    latest reminder sent. Several demos
     share the outbox: a mail is matched on the Message-Id of a mail the dunning
     history links, else on its subject (the same demo data sends the same mails)."""
     events = odoo.search_read(
@@ -417,12 +427,20 @@ def find_reminder_mail(odoo, outbox, invoice_id):
         kept = (html, {name: str(headers.get(name, "")) for name in MAIL_HEADERS})
         by_id[str(headers.get("Message-Id", "")).strip()] = kept
         by_subject[str(headers.get("Subject", ""))] = kept
-    for found in (
-        *(by_id.get(message["message_id"]) for message in wanted),
-        *(by_subject.get(message["subject"]) for message in wanted),
-    ):
-        if found:
-            return found
+    found = [
+        kept
+        for kept in (
+            *(by_id.get(message["message_id"]) for message in wanted),
+            *(by_subject.get(message["subject"]) for message in wanted),
+        )
+        if kept
+    ]
+    # A reminder with the QR code that pays it, when the demo sent one (euros).
+    with_code = [
+        kept for kept in found if 'alt="QR code"' in kept[0].read_text(errors="ignore")
+    ]
+    if with_code or found:
+        return (with_code or found)[0]
     raise ScreenshotError(
         f"no reminder mail of the dunning history in {outbox}: the demo's mail queue "
         "has not sent one yet (Settings > Technical > Emails)"
@@ -486,6 +504,13 @@ def take(odoo, chrome, records, work):
         })()"""
     )
     shot("dunning_reply_todo.png")
+
+    chrome.open(
+        f"{base}/odoo/action-dunning_escalation.action_dunning_plan/"
+        f"{records['plan_id']}",
+        ".o_field_widget[name=instalment_ids] .o_data_row",
+    )
+    shot("dunning_payment_plan.png")
 
     chrome.open(
         f"{base}/odoo/action-dunning_escalation.action_dunning_policy/"
