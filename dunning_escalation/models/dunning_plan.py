@@ -199,14 +199,14 @@ class DunningPlan(models.Model):
     # CRUD
     # ------------------------------------------------------------------
 
-    def unlink(self):
+    @api.ondelete(at_uninstall=False)
+    def _unlink_only_drafts(self):
         if any(plan.state != "draft" for plan in self):
             raise UserError(
                 self.env._(
                     "Only a draft payment plan can be deleted; cancel a running one."
                 )
             )
-        return super().unlink()
 
     # ------------------------------------------------------------------
     # Actions
@@ -432,9 +432,10 @@ class DunningPlan(models.Model):
         if not 2 <= count <= offer["max"]:
             raise UserError(
                 _(
-                    "Choose between 2 and %s instalments: each must be at least %s.",
-                    offer["max"],
-                    move.currency_id.format(offer["min"]),
+                    "Choose between 2 and %(most)s instalments: each must be at least "
+                    "%(smallest)s.",
+                    most=offer["max"],
+                    smallest=move.currency_id.format(offer["min"]),
                 )
             )
         try:
