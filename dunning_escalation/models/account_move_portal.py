@@ -11,6 +11,28 @@ PORTAL_PAUSE_DAYS = {"pay": 3, "paid": 7, "dispute": 30}
 class AccountMove(models.Model):
     _inherit = "account.move"
 
+    dunning_plan_id = fields.Many2one(
+        "dunning.plan",
+        string="Payment Plan",
+        compute="_compute_dunning_plan_id",
+        help="The payment plan that holds this invoice, or that the customer asked "
+        "for.",
+        groups="account.group_account_invoice,account.group_account_readonly",
+    )
+
+    def _compute_dunning_plan_id(self):
+        ids = [move_id for move_id in self._origin.ids if move_id]
+        plans = (
+            self.env["dunning.plan"]
+            .sudo()
+            .search(
+                [("move_ids", "in", ids), ("state", "in", ("requested", "running"))]
+            )
+        )
+        by_move = {move.id: plan.id for plan in plans for move in plan.move_ids}
+        for move in self:
+            move.dunning_plan_id = by_move.get(move._origin.id, False)
+
     def _dunning_portal_can_answer(self):
         """Whether the customer can still answer the reminders of self from the
         portal: an open invoice under dunning, not with the agency, and not paused

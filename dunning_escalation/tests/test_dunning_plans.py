@@ -93,6 +93,8 @@ class TestDunningPlans(DunningCase):
                 ],
             )
         self.assertEqual(len(self._events(self.first, "plan")), 1)
+        # The invoice's Dunning tab names it.
+        self.assertEqual(self.first.dunning_plan_id, plan)
         # The customer receives the schedule.
         agreed = self._plan_mails(plan)
         self.assertEqual(len(agreed), 1)
