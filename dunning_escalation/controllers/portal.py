@@ -53,9 +53,11 @@ class DunningPortal(PortalAccount):
             return request.not_found()
         try:
             if answer == "plan":
-                request.env["dunning.plan"].sudo()._request_from_portal(
-                    invoice, instalments, first_date
-                )
+                # Nothing of a request that fails is kept.
+                with request.env.cr.savepoint():
+                    request.env["dunning.plan"].sudo()._request_from_portal(
+                        invoice, instalments, first_date
+                    )
             else:
                 invoice._dunning_portal_answer(answer, note=note, paid_on=paid_on)
             feedback = {"dunning_answer": answer}

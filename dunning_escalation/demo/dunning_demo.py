@@ -669,8 +669,9 @@ class DemoData:
     def _plan(self, move, count, first_in_days):
         """Agree on a payment plan for the invoice: ``count`` monthly instalments,
         the first ``first_in_days`` after the day of the action."""
-        Plan = move.env["dunning.plan"]
-        plan = Plan.create(Plan._prepare_for_moves(move))
+        plan = move.env["dunning.plan"].browse(
+            move.action_dunning_payment_plan()["res_id"]
+        )
         plan.write(
             {
                 "instalment_count": count,

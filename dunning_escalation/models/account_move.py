@@ -231,6 +231,19 @@ class AccountMove(models.Model):
         self._dunning_check_protected(vals)
         return super().write(vals)
 
+    def button_draft(self):
+        self._dunning_check_no_plan()
+        return super().button_draft()
+
+    def button_cancel(self):
+        self._dunning_check_no_plan()
+        return super().button_cancel()
+
+    def _reverse_moves(self, default_values_list=None, cancel=False):
+        # A credit note would count as a payment of the plan's instalments.
+        self._dunning_check_no_plan()
+        return super()._reverse_moves(default_values_list, cancel)
+
     def _dunning_check_protected(self, names):
         """The dunning state of an invoice changes through dunning's actions
         only (each with its group), never by an import or a plain write."""
@@ -342,9 +355,8 @@ class AccountMove(models.Model):
 
     def action_dunning_payment_plan(self):
         """A draft payment plan for the selected invoices, to fill in and agree."""
-        plan = self.env["dunning.plan"].create(
-            self.env["dunning.plan"]._prepare_for_moves(self)
-        )
+        Plan = self.env["dunning.plan"]
+        plan = Plan.sudo().create(Plan._prepare_for_moves(self)).with_env(self.env)
         plan.action_compute_schedule()
         return {
             "type": "ir.actions.act_window",
@@ -447,7 +459,7 @@ class AccountMove(models.Model):
                 self.env._(
                     "These invoices are under a running payment plan (%(plans)s): "
                     "%(invoices)s. Cancel the plan first to remind the customer, "
-                    "block or hand them over otherwise.",
+                    "block, hand over, reset, cancel or credit them otherwise.",
                     plans=", ".join(plans.mapped("name")),
                     invoices=", ".join((plans.move_ids & self).mapped("display_name")),
                 )

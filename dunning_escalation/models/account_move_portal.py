@@ -78,10 +78,10 @@ class AccountMove(models.Model):
     def _dunning_portal_plan_offer(self):
         """What the invoice page may offer the customer as a payment plan, or
         False: {"moves": the overdue invoices of the customer in self's currency
-        (self with them), "total", "max": instalments, "min": the smallest
-        instalment in self's currency}, within the policy's limits. Not for an
-        invoice settled, with the agency or in a plan, nor for a customer who broke
-        a plan before."""
+        under self's policy (self with them), "total", "max": instalments, "min":
+        the smallest instalment in self's currency}, within the policy's limits.
+        Not for an invoice not yet due, settled, disputed, with the agency or in a
+        plan, nor for a customer who broke a plan before."""
         self.ensure_one()
         policy = self.dunning_policy_id
         if (
@@ -90,13 +90,21 @@ class AccountMove(models.Model):
             or self.move_type not in ("out_invoice", "out_receipt")
             or self.payment_state not in OPEN_STATES
             or self.dunning_handed_off
+            or self.dunning_block_reason == "dispute"
+            or not self.invoice_date_due
+            or self.invoice_date_due >= self._dunning_today()
             or self._dunning_plan()
         ):
             return False
         customer = self.commercial_partner_id
         Plan = self.env["dunning.plan"].sudo()
         if Plan.search_count(
-            [("partner_id", "=", customer.id), ("state", "=", "broken")], limit=1
+            [
+                ("partner_id", "=", customer.id),
+                ("company_id", "=", self.company_id.id),
+                ("state", "=", "broken"),
+            ],
+            limit=1,
         ):
             return False
         today = self._dunning_today()
@@ -110,8 +118,10 @@ class AccountMove(models.Model):
                     ("move_type", "in", ("out_invoice", "out_receipt")),
                     ("payment_state", "in", OPEN_STATES),
                     ("dunning_handed_off", "=", False),
-                    ("dunning_policy_id", "!=", False),
+                    ("dunning_policy_id", "=", policy.id),
                     ("invoice_date_due", "<", today),
+                    # A disputed invoice is not paid in instalments.
+                    ("dunning_block_reason", "not in", ("dispute", "plan")),
                 ]
             )
             | self.sudo()

@@ -15,7 +15,7 @@ from datetime import date
 from dateutil.relativedelta import relativedelta
 
 from odoo import Command, api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import float_compare, float_is_zero
 from odoo.tools.misc import format_date
 
@@ -23,6 +23,33 @@ from .account_move import DUNNED_MOVE_TYPES
 from .account_move import OPEN_STATES
 
 _logger = logging.getLogger(__name__)
+
+# Written by the plan's actions only (under sudo), never by a user's write.
+PLAN_PROTECTED_FIELDS = {
+    "name",
+    "company_id",
+    "partner_id",
+    "currency_id",
+    "move_ids",
+    "state",
+    "origin",
+    "amount_total",
+    "missed_days",
+    "date_start",
+    "date_closed",
+    "close_reason",
+    "interest_amount",
+    "request_pause_until",
+}
+# What a user may give a new plan (the rest comes from its invoices).
+PLAN_CREATE_FIELDS = {
+    "instalment_count",
+    "first_date",
+    "interval_months",
+    "interest",
+    "user_id",
+    "instalment_ids",
+}
 # The mail templates of a plan's life, by what happened.
 PLAN_TEMPLATES = {
     "agreed": "dunning_escalation.mail_template_dunning_plan_agreed",
@@ -133,6 +160,14 @@ class DunningPlan(models.Model):
         readonly=True,
         help="What the invoices of the plan had left to pay when it was agreed.",
     )
+    missed_days = fields.Integer(
+        string="Instalment Missed After (days)",
+        readonly=True,
+        copy=False,
+        help="The days after its date an instalment may still be paid, as agreed "
+        "(the policy's at the agreement).",
+    )
+    request_pause_until = fields.Date(readonly=True, copy=False)
     amount_paid = fields.Monetary(
         compute="_compute_amount_paid",
         store=True,
@@ -199,6 +234,27 @@ class DunningPlan(models.Model):
     # CRUD
     # ------------------------------------------------------------------
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._check_protected(set(vals) - {"name"} - PLAN_CREATE_FIELDS)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._check_protected(set(vals))
+        return super().write(vals)
+
+    def _check_protected(self, names):
+        """What a plan is (its customer, invoices, amount, state) changes through
+        its actions only, never by a plain write or an import."""
+        if not self.env.su and names & PLAN_PROTECTED_FIELDS:
+            raise AccessError(
+                self.env._(
+                    "A payment plan's customer, invoices, amount and state change "
+                    "through its buttons only (agree, cancel, approve, refuse)."
+                )
+            )
+
     @api.ondelete(at_uninstall=False)
     def _unlink_only_drafts(self):
         if any(plan.state != "draft" for plan in self):
@@ -239,19 +295,17 @@ class DunningPlan(models.Model):
             plan._check_draft()
             plan._check_can_agree(today)
             if plan.state == "requested":
-                plan.activity_ids.filtered(
-                    lambda a: a.activity_type_id
-                    == self.env.ref("mail.mail_activity_data_todo")
-                ).sudo().unlink()
-            plan.write(
+                plan._close_request(self.env._("Approved"))
+            plan.sudo().write(
                 {
                     "name": plan._number(),
                     "state": "running",
                     "date_start": today,
+                    "missed_days": plan.policy_id.plan_missed_days,
                 }
             )
             # The amount agreed, fixed from now on.
-            plan.amount_total = sum(plan.move_ids.mapped("amount_residual"))
+            plan.sudo().amount_total = sum(plan.move_ids.mapped("amount_residual"))
             plan.move_ids._dunning_block(
                 plan._hold_until(),
                 "plan",
@@ -276,8 +330,9 @@ class DunningPlan(models.Model):
             running = plan.state == "running"
             if plan.state == "requested":
                 plan._end_request_pause()
+                plan._close_request(self.env._("Refused"))
                 plan._tell_customer("refused")
-            plan.write(
+            plan.sudo().write(
                 {
                     "state": "cancelled",
                     "date_closed": self.env["account.move"]._dunning_today(),
@@ -333,6 +388,14 @@ class DunningPlan(models.Model):
                     ", ".join(asked.mapped("display_name")),
                 )
             )
+        if len(moves.dunning_policy_id) > 1:
+            raise UserError(
+                _(
+                    "A payment plan is for invoices under one dunning policy: these "
+                    "are under %s.",
+                    ", ".join(moves.dunning_policy_id.mapped("name")),
+                )
+            )
         if len(moves.currency_id) != 1 or len(moves.company_id) != 1:
             raise UserError(
                 _(
@@ -375,6 +438,16 @@ class DunningPlan(models.Model):
             self.env._("Only invoicing users may agree on or cancel a payment plan."),
         )
         self.check_access("write")
+
+    def _check_schedule_open(self):
+        """The schedule of an agreed plan does not change."""
+        if any(plan.state not in ("draft", "requested") for plan in self):
+            raise UserError(
+                self.env._(
+                    "The schedule of an agreed plan does not change: cancel the plan "
+                    "and agree on a new one."
+                )
+            )
 
     def _check_draft(self):
         if self.state not in ("draft", "requested"):
@@ -458,7 +531,7 @@ class DunningPlan(models.Model):
                 "instalment_count": count,
                 "first_date": first,
                 "interval_months": 1,
-                "user_id": move._dunning_responsible_user().id,
+                "user_id": self._approver(move).id,
             }
         )
         plan.name = plan._number()
@@ -474,15 +547,12 @@ class DunningPlan(models.Model):
             ),
             subtype_xmlid="mail.mt_note",
         )
-        if plan.policy_id.plan_auto_approve:
+        if move.dunning_policy_id.plan_auto_approve:
             plan.action_agree()
             return plan
-        plan.state = "requested"
-        moves.sudo()._dunning_block(
-            fields.Date.add(today, days=REQUEST_PAUSE_DAYS),
-            "other",
-            plan._request_note(),
-        )
+        until = fields.Date.add(today, days=REQUEST_PAUSE_DAYS)
+        plan.write({"state": "requested", "request_pause_until": until})
+        moves.sudo()._dunning_block(until, "other", plan._request_note())
         plan.activity_schedule(
             "mail.mail_activity_data_todo",
             summary=_(
@@ -505,6 +575,25 @@ class DunningPlan(models.Model):
             return self.name
         return self.env["ir.sequence"].sudo().next_by_code("dunning.plan") or "/"
 
+    @api.model
+    def _approver(self, move):
+        """Who approves a customer's request: the invoice's responsible person
+        when they may agree on plans, else an accounting administrator."""
+        user = move._dunning_responsible_user()
+        if user.has_group("account.group_account_invoice"):
+            return user
+        admins = (
+            self.env.ref("account.group_account_manager")
+            .sudo()
+            .all_user_ids.filtered(
+                lambda u: u.active
+                and not u._is_superuser()
+                and move.company_id in u.company_ids
+            )
+            .sorted("id")
+        )
+        return admins[:1] or user
+
     def _request_note(self):
         return self.env._("Payment plan %s requested on the portal", self.name)
 
@@ -512,15 +601,22 @@ class DunningPlan(models.Model):
         """End the pause the request set, where it still holds."""
         held = self.move_ids.filtered(
             lambda m: m.dunning_block_reason == "other"
-            and m.dunning_block_note == self._request_note()
+            and m.dunning_blocked_until == self.request_pause_until
         )
         held._dunning_unblock(self.env._("Payment plan request refused"))
+
+    def _close_request(self, feedback):
+        """Mark the to-do the request gave done."""
+        todo = self.env.ref("mail.mail_activity_data_todo")
+        self.activity_ids.filtered(
+            lambda a: a.activity_type_id == todo
+        ).sudo().action_feedback(feedback=feedback)
 
     def _hold_until(self):
         """The date the pause of the plan's invoices shows: the last day the last
         instalment may be paid. Only the plan ends it, kept or broken."""
-        days = self.policy_id.plan_missed_days
-        return fields.Date.add(self.date_end, days=days)
+        # The day after the last day to pay: the pause holds through that day.
+        return fields.Date.add(self.date_end, days=self.missed_days + 1)
 
     def _record_on_invoices(self, reason, moves=None):
         return (moves or self.move_ids)._dunning_record("plan", reason)
@@ -588,7 +684,7 @@ class DunningPlan(models.Model):
         if settled or float_is_zero(self.amount_open, precision_rounding=rounding):
             self._close_kept(today)
             return
-        missed_days = self.policy_id.plan_missed_days
+        missed_days = self.missed_days
         open_instalments = self.instalment_ids.filtered(lambda i: i.state != "paid")
         missed = open_instalments.filtered(
             lambda i: fields.Date.add(i.date, days=missed_days) < today
@@ -740,8 +836,20 @@ class DunningPlanInstalment(models.Model):
             instalment.amount_paid = 0.0
             instalment.state = "open"
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        plans = self.env["dunning.plan"].browse(
+            [vals.get("plan_id") for vals in vals_list if vals.get("plan_id")]
+        )
+        plans._check_schedule_open()
+        return super().create(vals_list)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_only_open_schedules(self):
+        self.plan_id._check_schedule_open()
+
     def write(self, vals):
-        if set(vals) & {"date", "amount"} and any(
+        if set(vals) & {"date", "amount", "plan_id"} and any(
             i.plan_id.state not in ("draft", "requested") for i in self
         ):
             raise UserError(

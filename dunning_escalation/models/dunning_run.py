@@ -202,7 +202,10 @@ class DunningRun(models.AbstractModel):
                 decide("excluded", _("Customer excluded from dunning"))
             elif move.no_followup:
                 decide("no_followup", _("Excluded from follow-ups"))
-            elif move.dunning_blocked_until and move.dunning_blocked_until > today:
+            elif (
+                move.dunning_blocked_until and move.dunning_blocked_until > today
+            ) or move.dunning_block_reason == "plan":
+                # A payment plan's pause holds until the plan ends it.
                 decide(
                     "blocked",
                     _(

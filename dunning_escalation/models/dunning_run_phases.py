@@ -120,7 +120,9 @@ class DunningRun(models.AbstractModel):
             message, error = thanks.get(move.id, (False, False))
             if error:
                 reason = f"{reason}; {error}"
-            move._dunning_auto_waive_interest()
+            # A plan's interest was agreed with the plan: not forgiven again.
+            if move not in planned:
+                move._dunning_auto_waive_interest()
             events.append(
                 Event._prepare_values(
                     move,

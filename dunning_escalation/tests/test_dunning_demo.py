@@ -124,8 +124,8 @@ class TestDunningDemo(AccountTestInvoicingCommon):
                 # until the day after.
                 "vandenberghe_reminder": [("promise", D(2026, 11, 28))],
                 # Three instalments from 28 November: the last of 28 January,
-                # and the policy's 7 days to pay it.
-                "becker_final": [("plan", D(2027, 2, 4))],
+                # and the policy's 7 days to pay it (paused through 4 February).
+                "becker_final": [("plan", D(2027, 2, 5))],
             },
         )
         self.assertEqual(

@@ -3,7 +3,7 @@ from urllib.parse import urlencode
 
 from freezegun import freeze_time
 
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, HttpCase, tagged
 
 from .common import D
@@ -86,8 +86,9 @@ class TestDunningPlans(DunningCase):
                 move,
                 [
                     {
-                        # The last instalment's date and the policy's 7 days.
-                        "dunning_blocked_until": D(2026, 5, 22),
+                        # The last instalment's date and the policy's 7 days to
+                        # pay it: paused through the 22nd.
+                        "dunning_blocked_until": D(2026, 5, 23),
                         "dunning_block_reason": "plan",
                     }
                 ],
@@ -284,6 +285,85 @@ class TestDunningPlans(DunningCase):
         self.assertEqual(plan.state, "kept")
         self.assertFalse(self._events(self.first | self.second, "interest"))
         self.assertFalse(plan.interest_amount)
+
+    def test_the_last_day_to_pay_is_still_the_plan_s(self):
+        plan = self._agree(count=1, first_date="2026-03-15")
+        self.assertEqual(plan.missed_days, 7)
+        # The last day to pay is the 22nd: no reminder that day, nor a break.
+        self._run("2026-03-22")
+        self.assertEqual(plan.state, "running")
+        self.assertEqual(len(self._events(self.first, "email")), 1)
+        self._run("2026-03-23")
+        self.assertEqual(plan.state, "broken")
+
+    def test_the_agreed_terms_stay_when_the_policy_changes(self):
+        plan = self._agree(count=1, first_date="2026-03-15")
+        self.policy.plan_missed_days = 1
+        self._run("2026-03-20")
+        self.assertEqual(plan.state, "running")
+
+    def test_a_plan_invoice_is_not_reset_cancelled_or_credited(self):
+        self._agree()
+        with self.assertRaisesRegex(UserError, "under a running payment plan"):
+            self.first.button_draft()
+        with self.assertRaisesRegex(UserError, "under a running payment plan"):
+            self.first._reverse_moves(cancel=True)
+        self.assertEqual(self.first.state, "posted")
+        self.assertEqual(self.first.payment_state, "not_paid")
+
+    def test_a_plan_changes_through_its_buttons_only(self):
+        plan = self._agree()
+        user = self.env["res.users"].create(
+            {
+                "name": "Bill Billing",
+                "login": "dunning_plan_billing",
+                "group_ids": [
+                    (6, 0, [self.env.ref("account.group_account_invoice").id])
+                ],
+            }
+        )
+        for vals in ({"state": "kept"}, {"amount_total": 1.0}, {"move_ids": [(5,)]}):
+            with self.subTest(vals=vals), self.assertRaises(AccessError):
+                plan.with_user(user).write(vals)
+        with self.assertRaisesRegex(UserError, "does not change"):
+            plan.instalment_ids[0].with_user(user).unlink()
+        with self.assertRaisesRegex(UserError, "does not change"):
+            self.env["dunning.plan.instalment"].with_user(user).create(
+                {"plan_id": plan.id, "date": "2026-06-15", "amount": 1.0}
+            )
+        self.assertEqual(plan.state, "running")
+        self.assertEqual(len(plan.instalment_ids), 3)
+
+    def test_invoices_under_two_policies_are_not_one_plan(self):
+        gentle = self.policy.copy({"name": "Gentle"})
+        # The policy an invoice was dunned under is its own, set by the run.
+        self.second.sudo().with_context(skip_invoice_sync=True).write(
+            {"dunning_policy_id": gentle.id}
+        )
+        with self.assertRaisesRegex(UserError, "under one dunning policy"):
+            (self.first | self.second).action_dunning_payment_plan()
+
+    def test_interest_kept_running_is_not_forgiven_again(self):
+        self.customer.write(
+            {"country_id": self.env.ref("base.nl").id, "is_company": True}
+        )
+        self.policy.write({"legal_profile": "by_customer", "waive_interest_days": 14})
+        with freeze_time("2026-03-06"):
+            action = (self.first | self.second).action_dunning_payment_plan()
+            plan = self.env["dunning.plan"].browse(action["res_id"])
+            plan.write({"instalment_count": 1, "first_date": "2026-04-10"})
+            plan.interest = "running"
+            plan.action_compute_schedule()
+            plan.action_agree()
+        self._pay(self.first, 300.0, "2026-04-10")
+        self._pay(self.second, 150.0, "2026-04-10")
+        self._run("2026-04-11")
+        charged = self._events(self.first | self.second, "interest")
+        self.assertEqual(len(charged), 2)
+        self.assertEqual(set(charged.mapped("state")), {"done"})
+        self.assertEqual(
+            charged.fee_move_id.mapped("payment_state"), ["not_paid", "not_paid"]
+        )
 
     def test_invoices_under_a_plan_are_the_plan_s_alone(self):
         self._agree()
@@ -518,6 +598,17 @@ class TestDunningPlanPortal(DunningCase, HttpCase):
         mails = self._to_customer(plan)
         self.assertEqual(len(mails), 1)
         self.assertEqual(mails.subject, f"Payment plan {plan.name}: company_1_data")
+
+    def test_no_offer_on_an_invoice_not_due_and_none_for_a_dispute(self):
+        fresh = self._invoice("2026-04-30", 900.0)
+        fresh._portal_ensure_token()
+        with freeze_time("2026-03-06"):
+            self.assertFalse(fresh._dunning_portal_plan_offer())
+            self.second._dunning_block(D(2026, 4, 5), "dispute", "Line 3")
+            offer = self.first._dunning_portal_plan_offer()
+        self.assertEqual(offer["moves"], self.first)
+        self.assertEqual(offer["total"], 300.0)
+        self.assertEqual(offer["max"], 3)
 
     def test_no_second_plan_after_a_broken_one(self):
         self.policy.plan_auto_approve = True
