@@ -160,6 +160,18 @@ class DunningPlan(models.Model):
         readonly=True,
         help="What the invoices of the plan had left to pay when it was agreed.",
     )
+    company_currency_id = fields.Many2one(
+        related="company_id.currency_id", string="Company Currency"
+    )
+    amount_total_company = fields.Monetary(
+        string="Amount in Company Currency",
+        currency_field="company_currency_id",
+        compute="_compute_amount_total_company",
+        store=True,
+        help="The amount of the plan at the company's rate of the day it was "
+        "agreed (asked for, for a request): the analysis adds plans in several "
+        "currencies up in this one.",
+    )
     missed_days = fields.Integer(
         string="Instalment Missed After (days)",
         readonly=True,
@@ -201,6 +213,17 @@ class DunningPlan(models.Model):
     def _compute_policy_id(self):
         for plan in self:
             plan.policy_id = plan.move_ids[:1].dunning_policy_id
+
+    @api.depends("amount_total", "currency_id", "date_start", "create_date")
+    def _compute_amount_total_company(self):
+        for plan in self:
+            day = plan.date_start or (plan.create_date and plan.create_date.date())
+            plan.amount_total_company = plan.currency_id._convert(
+                plan.amount_total,
+                plan.company_id.currency_id,
+                plan.company_id,
+                day or fields.Date.context_today(plan),
+            )
 
     @api.depends("state", "amount_total", "move_ids.amount_residual")
     def _compute_amount_paid(self):

@@ -427,17 +427,25 @@ class TestDunningPlans(DunningCase):
             (self.first | other).action_dunning_payment_plan()
 
     def test_plans_by_outcome(self):
-        self._agree()
+        # A customer paying in euros, at 2 euros to the company's unit.
+        euro = self.setup_other_currency("EUR", rates=[("2026-01-01", 2.0)])
+        customer_3 = self.env["res.partner"].create({"name": "Dupont SA"})
+        euros = self._invoice("2026-03-01", 500.0, partner=customer_3, currency=euro)
         small = self._invoice("2026-03-01", 100.0, partner=self.customer_2)
         self._run("2026-03-05")
+        self._agree()
+        self._agree(euros, count=2, first_date="2026-03-20")
         kept = self._agree(small, count=1, first_date="2026-03-20")
         self._pay(small, 100.0, "2026-03-19")
         self._run("2026-03-20")
         self.assertEqual(kept.state, "kept")
         groups = self.env["dunning.plan"]._read_group(
-            [("state", "!=", "draft")], ["state"], ["amount_total:sum", "__count"]
+            [("state", "!=", "draft")],
+            ["state"],
+            ["amount_total_company:sum", "__count"],
         )
-        self.assertEqual(sorted(groups), [("kept", 100.0, 1), ("running", 450.0, 1)])
+        # Running: 450.00 and 500.00 euros (250.00); kept: 100.00.
+        self.assertEqual(sorted(groups), [("kept", 100.0, 1), ("running", 700.0, 2)])
 
 
 @tagged("post_install", "-at_install")
