@@ -194,27 +194,26 @@ class DunningEvent(models.Model):
         self.ensure_one()
         if not self.reply_paused_until or not self.reply_block_event_id:
             return False
-        latest = self.sudo().search(
-            [("move_id", "=", self.move_id.id), ("kind", "in", PAUSE_KINDS)],
+        return self._latest_pause_event(self.move_id) == self.reply_block_event_id
+
+    def _latest_pause_event(self, move):
+        """The latest event that set or ended a pause of ``move``: whose pause it
+        is now."""
+        return self.sudo().search(
+            [("move_id", "=", move.id), ("kind", "in", PAUSE_KINDS)],
             order="id desc",
             limit=1,
         )
-        return latest == self.reply_block_event_id
 
     def _pause_snapshot(self, move):
         """The pause ``move`` is under now, as reply_prior_block keeps it."""
         if not move.dunning_blocked_until:
             return False
-        latest = self.sudo().search(
-            [("move_id", "=", move.id), ("kind", "in", PAUSE_KINDS)],
-            order="id desc",
-            limit=1,
-        )
         return {
             "until": fields.Date.to_string(move.dunning_blocked_until),
             "reason": move.dunning_block_reason,
             "note": move.dunning_block_note or False,
-            "event": latest.id,
+            "event": self._latest_pause_event(move).id,
         }
 
     def _reply_pause(self, confirmed=False):

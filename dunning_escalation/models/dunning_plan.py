@@ -872,13 +872,6 @@ class DunningPlanInstalment(models.Model):
         self.plan_id._check_schedule_open()
 
     def write(self, vals):
-        if set(vals) & {"date", "amount", "plan_id"} and any(
-            i.plan_id.state not in ("draft", "requested") for i in self
-        ):
-            raise UserError(
-                self.env._(
-                    "The schedule of an agreed plan does not change: cancel the plan "
-                    "and agree on a new one."
-                )
-            )
+        if set(vals) & {"date", "amount", "plan_id"}:
+            self.plan_id._check_schedule_open()
         return super().write(vals)
