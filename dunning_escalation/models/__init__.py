@@ -21,6 +21,9 @@ from . import dunning_interest_rate
 from . import dunning_level
 from . import dunning_overdue_report
 from . import dunning_plan
+from . import dunning_plan_instalment
+from . import dunning_plan_request
+from . import dunning_plan_run
 from . import dunning_policy
 from . import dunning_run
 from . import dunning_run_phases

@@ -6,23 +6,18 @@ to the instalments in date order. An instalment still unpaid the policy's days
 after its date breaks the plan: dunning resumes where it stood, the history says
 so and the customer is told. A plan paid to the end is kept, with a thank-you.
 
-The daily run keeps the plans (``dunning.run._process_plans``, below); the plan's
-schedule is ``dunning.plan.instalment``."""
-
-import logging
-from datetime import date
+This file holds what a plan is and what users do with it; the daily run's side
+(``dunning.run._process_plans`` calls ``_keep``) is dunning_plan_run.py, the
+customer's request from the portal dunning_plan_request.py, the schedule
+``dunning.plan.instalment`` dunning_plan_instalment.py."""
 
 from dateutil.relativedelta import relativedelta
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import float_compare, float_is_zero
-from odoo.tools.misc import format_date
+from odoo.tools import float_compare
 
 from .account_move import DUNNED_MOVE_TYPES
-from .account_move import OPEN_STATES
-
-_logger = logging.getLogger(__name__)
 
 # Written by the plan's actions only (under sudo), never by a user's write.
 PLAN_PROTECTED_FIELDS = {
@@ -59,10 +54,6 @@ PLAN_TEMPLATES = {
     "kept": "dunning_escalation.mail_template_dunning_plan_kept",
     "refused": "dunning_escalation.mail_template_dunning_plan_refused",
 }
-# How long a customer's request for a plan pauses its invoices while it waits for
-# a user, and how far ahead the customer may put the first instalment (days).
-REQUEST_PAUSE_DAYS = 7
-FIRST_INSTALMENT_WITHIN_DAYS = 30
 
 
 class DunningPlan(models.Model):
@@ -509,83 +500,6 @@ class DunningPlan(models.Model):
                 )
             )
 
-    @api.model
-    def _request_from_portal(self, move, count, first_date):
-        """The customer's request, from the invoice page of ``move``, to pay its
-        overdue invoices in ``count`` monthly instalments from ``first_date``,
-        within the policy's limits (``move._dunning_portal_plan_offer()``).
-        Approved at once when the policy says so, else it waits for a user,
-        the invoices paused meanwhile. Raises UserError with what to correct."""
-        _ = self.env._
-        offer = move._dunning_portal_plan_offer()
-        if not offer:
-            raise UserError(_("A payment plan cannot be requested for this invoice."))
-        today = move._dunning_today()
-        try:
-            count = int(count)
-        except (TypeError, ValueError):
-            count = 0
-        if not 2 <= count <= offer["max"]:
-            raise UserError(
-                _(
-                    "Choose between 2 and %(most)s instalments: each must be at least "
-                    "%(smallest)s.",
-                    most=offer["max"],
-                    smallest=move.currency_id.format(offer["min"]),
-                )
-            )
-        try:
-            first = fields.Date.to_date(first_date) if first_date else None
-        except ValueError:
-            first = None
-        last_first = fields.Date.add(today, days=FIRST_INSTALMENT_WITHIN_DAYS)
-        if not first or not today < first <= last_first:
-            raise UserError(
-                _(
-                    "Choose the date of the first instalment after today and by %s.",
-                    format_date(self.env, last_first),
-                )
-            )
-        moves = offer["moves"]
-        plan = self.sudo().create(
-            {
-                **self._prepare_for_moves(moves.sudo()),
-                "origin": "portal",
-                "instalment_count": count,
-                "first_date": first,
-                "interval_months": 1,
-                "user_id": self._approver(move).id,
-            }
-        )
-        plan.name = plan._number()
-        plan.action_compute_schedule()
-        plan.message_post(
-            body=_(
-                "%(customer)s asks on the portal to pay %(total)s in %(count)s monthly "
-                "instalments from %(date)s.",
-                customer=plan.partner_id.name,
-                total=plan.currency_id.format(plan.amount_total),
-                count=count,
-                date=format_date(self.env, first),
-            ),
-            subtype_xmlid="mail.mt_note",
-        )
-        if move.dunning_policy_id.plan_auto_approve:
-            plan.action_agree()
-            return plan
-        until = fields.Date.add(today, days=REQUEST_PAUSE_DAYS)
-        plan.write({"state": "requested", "request_pause_until": until})
-        moves.sudo()._dunning_block(until, "other", plan._request_note())
-        plan.activity_schedule(
-            "mail.mail_activity_data_todo",
-            summary=_(
-                "Approve or refuse the payment plan %s asks for", plan.partner_id.name
-            ),
-            user_id=plan.user_id.id,
-            date_deadline=today,
-        )
-        return plan
-
     def _next_instalment(self):
         """The first instalment not paid in full (the portal shows it)."""
         self.ensure_one()
@@ -597,43 +511,6 @@ class DunningPlan(models.Model):
         if self.name and self.name != "/":
             return self.name
         return self.env["ir.sequence"].sudo().next_by_code("dunning.plan") or "/"
-
-    @api.model
-    def _approver(self, move):
-        """Who approves a customer's request: the invoice's responsible person
-        when they may agree on plans, else an accounting administrator."""
-        user = move._dunning_responsible_user()
-        if user.has_group("account.group_account_invoice"):
-            return user
-        admins = (
-            self.env.ref("account.group_account_manager")
-            .sudo()
-            .all_user_ids.filtered(
-                lambda u: u.active
-                and not u._is_superuser()
-                and move.company_id in u.company_ids
-            )
-            .sorted("id")
-        )
-        return admins[:1] or user
-
-    def _request_note(self):
-        return self.env._("Payment plan %s requested on the portal", self.name)
-
-    def _end_request_pause(self):
-        """End the pause the request set, where it still holds."""
-        held = self.move_ids.filtered(
-            lambda m: m.dunning_block_reason == "other"
-            and m.dunning_blocked_until == self.request_pause_until
-        )
-        held._dunning_unblock(self.env._("Payment plan request refused"))
-
-    def _close_request(self, feedback):
-        """Mark the to-do the request gave done."""
-        todo = self.env.ref("mail.mail_activity_data_todo")
-        self.activity_ids.filtered(
-            lambda a: a.activity_type_id == todo
-        ).sudo().action_feedback(feedback=feedback)
 
     def _hold_until(self):
         """The date the pause of the plan's invoices shows: the last day the last
@@ -675,203 +552,3 @@ class DunningPlan(models.Model):
         """The instalment a plan mail speaks of (templates)."""
         instalment_id = self.env.context.get("dunning_instalment_id")
         return self.env["dunning.plan.instalment"].browse(instalment_id)
-
-    # ------------------------------------------------------------------
-    # The daily run
-    # ------------------------------------------------------------------
-
-    def _keep(self, today):
-        """Take each running plan of self one day further (``_keep_one``), each
-        in isolation: a plan that fails is left as it was for the next run, with
-        a note on it, and the others go on."""
-        for plan in self:
-            try:
-                with self.env.cr.savepoint():
-                    plan._keep_one(today)
-            # One plan never stops the run.
-            except Exception as error:
-                _logger.exception("Payment plan %s could not be kept", plan.name)
-                plan.message_post(
-                    body=self.env._(
-                        "The daily run could not take this plan further: %s", error
-                    ),
-                    subtype_xmlid="mail.mt_note",
-                )
-
-    def _keep_one(self, today):
-        """Close the plan when paid to the end, break it when an instalment was
-        missed, else remind its next or late instalment."""
-        self.ensure_one()
-        rounding = self.currency_id.rounding
-        settled = all(move.payment_state not in OPEN_STATES for move in self.move_ids)
-        if settled or float_is_zero(self.amount_open, precision_rounding=rounding):
-            self._close_kept(today)
-            return
-        missed_days = self.missed_days
-        open_instalments = self.instalment_ids.filtered(lambda i: i.state != "paid")
-        missed = open_instalments.filtered(
-            lambda i: fields.Date.add(i.date, days=missed_days) < today
-        )
-        if missed:
-            self._close_broken(today, missed.sorted("date")[0])
-            return
-        remind_days = self.policy_id.plan_remind_days
-        for instalment in open_instalments:
-            announce = fields.Date.subtract(instalment.date, days=remind_days)
-            if not instalment.reminded_due and announce <= today <= instalment.date:
-                instalment.reminded_due = True
-                self._tell_customer("due", instalment)
-            elif not instalment.reminded_late and instalment.date < today:
-                instalment.reminded_late = True
-                self._tell_customer("late", instalment)
-
-    def _close_kept(self, today):
-        self.ensure_one()
-        if self.interest == "running":
-            self._charge_interest(today)
-        self.write(
-            {
-                "state": "kept",
-                "date_closed": today,
-                "close_reason": self.env._("Paid to the end"),
-            }
-        )
-        reason = self.env._("Payment plan %s kept: paid to the end", self.name)
-        self._release(reason)
-        self._record_on_invoices(reason)
-        self._tell_customer("kept")
-
-    def _charge_interest(self, today):
-        """Invoice the statutory interest that ran on the plan's invoices and was
-        not charged before: each invoice's law, from the day after the last
-        interest charged (else its due date), lowered by each payment. Recorded
-        in each invoice's history; the total in ``interest_amount``."""
-        self.ensure_one()
-        booked = []
-        for move in self.move_ids:
-            profile = move._dunning_legal_profile()
-            if not profile:
-                continue
-            _compensated, charged_until = move._dunning_charged()
-            line = move._dunning_interest_line(profile, charged_until, today)
-            amount = self.currency_id.round(line[1]) if line else 0.0
-            if self.currency_id.compare_amounts(amount, 0) <= 0:
-                continue
-            values = {
-                "dunning_charge_type": "interest",
-                "name": line[0],
-                "price_unit": amount,
-                "dunning_interest_until": line[2],
-            }
-            booked.append((move, move.dunning_level_id, [values], {}))
-        if not booked:
-            return
-        Move = self.env["account.move"]
-        fee_moves = Move._dunning_book_charge_invoices(booked, today)
-        Event = self.env["dunning.event"].sudo()
-        Event.create(
-            [
-                Event._prepare_values(
-                    move,
-                    "interest",
-                    today,
-                    amount=lines[0]["price_unit"],
-                    fee_move_id=fee_move.id,
-                    reason=self.env._(
-                        "%(line)s; payment plan %(plan)s",
-                        line=lines[0]["name"],
-                        plan=self.name,
-                    ),
-                )
-                for (move, _level, lines, _refusals), fee_move in zip(
-                    booked, fee_moves, strict=True
-                )
-            ]
-        )
-        self.interest_amount = sum(
-            lines[0]["price_unit"] for _m, _l, lines, _r in booked
-        )
-
-    def _close_broken(self, today, missed):
-        self.ensure_one()
-        reason = self.env._(
-            "Payment plan %(plan)s broken: the instalment of %(date)s "
-            "(%(amount)s) was not paid; dunning resumes",
-            plan=self.name,
-            date=format_date(self.env, missed.date),
-            amount=self.currency_id.format(missed.amount - missed.amount_paid),
-        )
-        self.write({"state": "broken", "date_closed": today, "close_reason": reason})
-        self._release(reason)
-        self._record_on_invoices(
-            reason,
-            self.move_ids.filtered(lambda m: m.payment_state in OPEN_STATES)
-            or self.move_ids,
-        )
-        self._tell_customer("broken", missed)
-
-
-class DunningPlanInstalment(models.Model):
-    _name = "dunning.plan.instalment"
-    _description = "Payment Plan Instalment"
-    _order = "plan_id, date, sequence, id"
-
-    plan_id = fields.Many2one(
-        "dunning.plan", required=True, index=True, ondelete="cascade"
-    )
-    company_id = fields.Many2one(related="plan_id.company_id", store=True)
-    currency_id = fields.Many2one(related="plan_id.currency_id")
-    sequence = fields.Integer(default=1)
-    date = fields.Date(required=True)
-    amount = fields.Monetary(required=True)
-    amount_paid = fields.Monetary(compute="_compute_amount_paid", store=True)
-    state = fields.Selection(
-        [("open", "To Pay"), ("partial", "Partly Paid"), ("paid", "Paid")],
-        compute="_compute_amount_paid",
-        store=True,
-    )
-    reminded_due = fields.Boolean(string="Reminded Before", readonly=True, copy=False)
-    reminded_late = fields.Boolean(string="Reminded After", readonly=True, copy=False)
-
-    @api.depends("plan_id.amount_paid", "plan_id.instalment_ids.amount", "date")
-    def _compute_amount_paid(self):
-        """What the plan's invoices were paid goes to its instalments in date
-        order: the earliest is paid first."""
-        for plan in self.plan_id:
-            left = plan.amount_paid
-            rounding = plan.currency_id.rounding
-            for instalment in plan.instalment_ids.sorted(
-                lambda i: (i.date or date.max, i.sequence, i.id or 0)
-            ):
-                paid = min(instalment.amount, max(left, 0.0))
-                left -= paid
-                instalment.amount_paid = paid
-                if (
-                    float_compare(paid, instalment.amount, precision_rounding=rounding)
-                    >= 0
-                ):
-                    instalment.state = "paid"
-                elif float_is_zero(paid, precision_rounding=rounding):
-                    instalment.state = "open"
-                else:
-                    instalment.state = "partial"
-        for instalment in self.filtered(lambda i: not i.plan_id):
-            instalment.amount_paid = 0.0
-            instalment.state = "open"
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        plans = self.env["dunning.plan"].browse(
-            [vals.get("plan_id") for vals in vals_list if vals.get("plan_id")]
-        )
-        plans._check_schedule_open()
-        return super().create(vals_list)
-
-    @api.ondelete(at_uninstall=False)
-    def _unlink_only_open_schedules(self):
-        self.plan_id._check_schedule_open()
-
-    def write(self, vals):
-        if set(vals) & {"date", "amount", "plan_id"}:
-            self.plan_id._check_schedule_open()
-        return super().write(vals)
