@@ -1,7 +1,9 @@
+import re
 from urllib.parse import urlencode
 
 from odoo import http
 from odoo.exceptions import AccessError, MissingError, UserError
+from odoo.http import content_disposition
 from odoo.http import request
 
 from odoo.addons.account.controllers.portal import PortalAccount
@@ -76,6 +78,41 @@ class DunningPortal(PortalAccount):
         request.session[SESSION_KEY] = stored
         query = f"?{urlencode({'access_token': access_token})}" if access_token else ""
         return request.redirect(f"/my/invoices/{invoice.id}{query}#dunning_answer")
+
+    @http.route(
+        "/my/invoices/<int:invoice_id>/payment_plan",
+        type="http",
+        auth="public",
+        methods=["GET"],
+        website=True,
+    )
+    def portal_dunning_plan_pdf(self, invoice_id, access_token=None, **kw):
+        """The running payment plan of the invoice, as the PDF the customer
+        signs, for whoever may see the invoice."""
+        try:
+            invoice = self._document_check_access(
+                "account.move", invoice_id, access_token
+            )
+        except (AccessError, MissingError):
+            return request.redirect("/my")
+        plan = invoice.sudo()._dunning_plan()
+        if plan.state != "running":
+            return request.not_found()
+        report = (
+            request.env["ir.actions.report"]
+            .sudo()
+            .with_company(plan.company_id)
+            ._render_qweb_pdf("dunning_escalation.action_report_dunning_plan", plan.ids)
+        )[0]
+        filename = re.sub(r"\W+", "_", plan.name) + ".pdf"
+        return request.make_response(
+            report,
+            headers=[
+                ("Content-Type", "application/pdf"),
+                ("Content-Length", len(report)),
+                ("Content-Disposition", content_disposition(filename)),
+            ],
+        )
 
     def _invoice_get_page_view_values(self, invoice, access_token, **kwargs):
         values = super()._invoice_get_page_view_values(invoice, access_token, **kwargs)

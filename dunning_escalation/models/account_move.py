@@ -25,6 +25,7 @@ DUNNING_STATE_FIELDS = {
     "dunning_block_reason",
     "dunning_block_note",
     "dunning_handed_off",
+    "dunning_clock_days",
 }
 # Fields of the dunning state that only the engine writes (see create/write).
 DUNNING_PROTECTED_FIELDS = DUNNING_STATE_FIELDS | {
@@ -81,6 +82,15 @@ class AccountMove(models.Model):
         string="Last Dunning Step",
         readonly=True,
         copy=False,
+        groups="account.group_account_invoice,account.group_account_readonly",
+    )
+    dunning_clock_days = fields.Integer(
+        string="Days Under a Payment Plan",
+        readonly=True,
+        copy=False,
+        help="Days the invoice spent under payment plans that ended unpaid: "
+        "they do not count toward its next level, so that dunning resumes "
+        "where it stood when the plan was agreed.",
         groups="account.group_account_invoice,account.group_account_readonly",
     )
     dunning_next_date = fields.Date(
@@ -188,6 +198,7 @@ class AccountMove(models.Model):
         "dunning_policy_id.level_ids.active",
         "dunning_level_id.delay_days",
         "dunning_blocked_until",
+        "dunning_clock_days",
     )
     def _compute_dunning_next_date(self):
         for move in self:
@@ -204,7 +215,7 @@ class AccountMove(models.Model):
             move.dunning_next_date = ladder.next_date(
                 policy._steps(),
                 move.dunning_level_id or None,
-                move.invoice_date_due,
+                move._dunning_ladder_due(),
                 grace_days=policy.grace_days,
                 blocked_until=move.dunning_blocked_until,
                 current_delay=move.dunning_level_id.delay_days,
@@ -487,11 +498,12 @@ class AccountMove(models.Model):
         customer = self.commercial_partner_id.with_company(self.company_id)
         return customer.dunning_contact_id or self.partner_id
 
-    def _dunning_responsible_user(self):
+    def _dunning_responsible_user(self, group=None):
         """The person who follows up on self's dunning (activities of the job,
         the customer's answers): the policy's responsible user, else the
         invoice's salesperson, else the company's dunning responsible, else one
-        of its accounting administrators; never the job's technical user."""
+        of its accounting administrators; never the job's technical user. With
+        ``group`` (an XML id), the first of them who is in that group."""
         self.ensure_one()
         company = self.company_id
 
@@ -502,6 +514,7 @@ class AccountMove(models.Model):
                 and user._is_internal()
                 and not user._is_superuser()
                 and company in user.company_ids
+                and (not group or user.has_group(group))
             )
 
         for user in (
@@ -577,6 +590,12 @@ class AccountMove(models.Model):
                 note=f": {note}" if note else "",
             ),
         )
+
+    def _dunning_ladder_due(self):
+        """The day self's ladder counts from: its due date, later by the days it
+        spent under payment plans that ended unpaid."""
+        self.ensure_one()
+        return fields.Date.add(self.invoice_date_due, days=self.dunning_clock_days)
 
     def _dunning_unblock(self, reason):
         self._dunning_record("unblock", reason)

@@ -81,7 +81,8 @@ class AccountMove(models.Model):
         under self's policy (self with them), "total", "max": instalments, "min":
         the smallest instalment in self's currency}, within the policy's limits.
         Not for an invoice not yet due, settled, disputed, with the agency or in a
-        plan, nor for a customer who broke a plan before."""
+        plan, nor for a customer who broke a plan before; an invoice whose
+        request was refused is not offered again (the customer had an answer)."""
         self.ensure_one()
         policy = self.dunning_policy_id
         if (
@@ -129,9 +130,11 @@ class AccountMove(models.Model):
         held = Plan.search(
             [
                 ("move_ids", "in", candidates.ids),
-                ("state", "in", ("requested", "running")),
+                ("state", "in", ("requested", "running", "refused")),
             ]
         ).move_ids
+        if self in held:
+            return False
         moves = candidates - held
         total = sum(moves.mapped("amount_residual"))
         smallest = self.company_id.currency_id._convert(

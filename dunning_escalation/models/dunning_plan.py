@@ -35,7 +35,11 @@ PLAN_PROTECTED_FIELDS = {
     "close_reason",
     "interest_amount",
     "request_pause_until",
+    "request_overdue",
+    "amount_paid_at_close",
 }
+# The states of a plan that is over: its figures no longer change.
+CLOSED_STATES = ("kept", "broken", "cancelled", "refused")
 # What a user may give a new plan (the rest comes from its invoices).
 PLAN_CREATE_FIELDS = {
     "instalment_count",
@@ -108,6 +112,7 @@ class DunningPlan(models.Model):
             ("kept", "Kept"),
             ("broken", "Broken"),
             ("cancelled", "Cancelled"),
+            ("refused", "Refused"),
         ],
         default="draft",
         required=True,
@@ -170,7 +175,15 @@ class DunningPlan(models.Model):
         help="The days after its date an instalment may still be paid, as agreed "
         "(the policy's at the agreement).",
     )
-    request_pause_until = fields.Date(readonly=True, copy=False)
+    request_pause_until = fields.Date(
+        string="Answer Due By",
+        readonly=True,
+        copy=False,
+        help="A customer's request pauses its invoices until a user answers it; "
+        "unanswered by this day, it goes to an accounting administrator too.",
+    )
+    request_overdue = fields.Boolean(readonly=True, copy=False)
+    amount_paid_at_close = fields.Monetary(readonly=True, copy=False)
     amount_paid = fields.Monetary(
         compute="_compute_amount_paid",
         store=True,
@@ -216,9 +229,17 @@ class DunningPlan(models.Model):
                 day or fields.Date.context_today(plan),
             )
 
-    @api.depends("state", "amount_total", "move_ids.amount_residual")
+    @api.depends(
+        "state", "amount_total", "amount_paid_at_close", "move_ids.amount_residual"
+    )
     def _compute_amount_paid(self):
         for plan in self:
+            if plan.state in CLOSED_STATES:
+                # What the plan brought in while it ran, as it stood when it
+                # ended: payments made later are not the plan's.
+                plan.amount_paid = plan.amount_paid_at_close
+                plan.amount_open = plan.amount_total - plan.amount_paid_at_close
+                continue
             open_now = sum(plan.move_ids.mapped("amount_residual"))
             if plan.state in ("draft", "requested"):
                 plan.amount_paid = 0.0
@@ -307,6 +328,8 @@ class DunningPlan(models.Model):
         today = self.env["account.move"]._dunning_today()
         for plan in self:
             plan._check_draft()
+            if plan.state == "requested":
+                plan._follow_payments()
             plan._check_can_agree(today)
             if plan.state == "requested":
                 plan._close_request(self.env._("Approved"))
@@ -338,20 +361,21 @@ class DunningPlan(models.Model):
         by mistake), or refuse the customer's request: its invoices go back to
         dunning where they stood; a customer who asked is told."""
         self._check_user()
+        today = self.env["account.move"]._dunning_today()
         for plan in self.filtered(
             lambda p: p.state in ("draft", "requested", "running")
         ):
             running = plan.state == "running"
             if plan.state == "requested":
-                plan._end_request_pause()
+                plan._end_request_pause(self.env._("Payment plan request refused"))
                 plan._close_request(self.env._("Refused"))
+                plan._close(
+                    "refused", today, self.env._("Refused by %s", self.env.user.name)
+                )
                 plan._tell_customer("refused")
-            plan.sudo().write(
-                {
-                    "state": "cancelled",
-                    "date_closed": self.env["account.move"]._dunning_today(),
-                    "close_reason": self.env._("Cancelled by %s", self.env.user.name),
-                }
+                continue
+            plan._close(
+                "cancelled", today, self.env._("Cancelled by %s", self.env.user.name)
             )
             if running:
                 plan._release(
@@ -426,25 +450,34 @@ class DunningPlan(models.Model):
         }
 
     def _even_schedule(self):
-        """The instalments of an even split: amounts rounded to the currency, the
-        remainder on the last; dates the interval apart."""
+        """The instalments of an even split of what the invoices have left to
+        pay, the interval apart from the first date."""
+        self.ensure_one()
+        return self._split(
+            sum(self.move_ids.mapped("amount_residual")),
+            [
+                self.first_date + relativedelta(months=self.interval_months * index)
+                for index in range(self.instalment_count)
+            ],
+        )
+
+    def _split(self, total, dates):
+        """Instalments of ``total`` on ``dates``: amounts rounded to the
+        currency, the remainder on the last."""
         self.ensure_one()
         currency = self.currency_id
-        count = self.instalment_count
-        total = sum(self.move_ids.mapped("amount_residual"))
-        each = currency.round(total / count)
-        schedule = []
-        for index in range(count):
-            amount = each if index < count - 1 else currency.round(total - each * index)
-            schedule.append(
-                {
-                    "sequence": index + 1,
-                    "date": self.first_date
-                    + relativedelta(months=self.interval_months * index),
-                    "amount": amount,
-                }
-            )
-        return schedule
+        each = currency.round(total / len(dates))
+        last = len(dates) - 1
+        return [
+            {
+                "sequence": index + 1,
+                "date": day,
+                "amount": each
+                if index < last
+                else currency.round(total - each * index),
+            }
+            for index, day in enumerate(dates)
+        ]
 
     def _check_user(self):
         self.env["account.move"]._dunning_check_group(
@@ -518,13 +551,36 @@ class DunningPlan(models.Model):
         # The day after the last day to pay: the pause holds through that day.
         return fields.Date.add(self.date_end, days=self.missed_days + 1)
 
+    def _close(self, state, today, reason):
+        """End self in ``state`` on ``today``, its figures frozen as they stand."""
+        self.ensure_one()
+        paid = self.amount_total if state == "kept" else self.amount_paid
+        self.sudo().write(
+            {
+                "state": state,
+                "date_closed": today,
+                "close_reason": reason,
+                "amount_paid_at_close": paid,
+            }
+        )
+
     def _record_on_invoices(self, reason, moves=None):
         return (moves or self.move_ids)._dunning_record("plan", reason)
 
-    def _release(self, reason):
+    def _release(self, reason, stop_clock=True):
         """Give the plan's invoices back to dunning: the pause of the plan ends
-        where it still holds."""
+        where it still holds. With ``stop_clock`` (a plan broken or called off),
+        the days under the plan do not count toward the next level: dunning
+        resumes where it stood on the day the plan was agreed, one level at a
+        time, rather than at the level the invoice's age now warrants."""
+        self.ensure_one()
         held = self.move_ids.filtered(lambda m: m.dunning_block_reason == "plan")
+        if stop_clock and self.date_start and self.date_closed:
+            days = max((self.date_closed - self.date_start).days, 0)
+            for move in held:
+                move._dunning_write(
+                    {"dunning_clock_days": move.dunning_clock_days + days}
+                )
         held._dunning_unblock(reason)
 
     def _dunning_recipient(self):

@@ -3,9 +3,11 @@ within the policy's limits (``account.move._dunning_portal_plan_offer``): approv
 at once when the policy says so, else it pauses the invoices for a week and waits
 for a user, who approves or refuses it. The plan itself is dunning_plan.py."""
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools.misc import format_date
+
+from .account_move import OPEN_STATES
 
 # How long a customer's request for a plan pauses its invoices while it waits for
 # a user, and how far ahead the customer may put the first instalment (days).
@@ -82,46 +84,113 @@ class DunningPlan(models.Model):
             return plan
         until = fields.Date.add(today, days=REQUEST_PAUSE_DAYS)
         plan.write({"state": "requested", "request_pause_until": until})
-        moves.sudo()._dunning_block(until, "other", plan._request_note())
+        # Held like a plan's invoices, until a user answers: the customer who
+        # asked is not chased meanwhile. The answer is due by ``until``.
+        moves.sudo()._dunning_block(until, "plan", plan._request_note())
         plan.activity_schedule(
             "mail.mail_activity_data_todo",
             summary=_(
                 "Approve or refuse the payment plan %s asks for", plan.partner_id.name
             ),
             user_id=plan.user_id.id,
-            date_deadline=today,
+            date_deadline=until,
         )
         return plan
 
     @api.model
     def _approver(self, move):
-        """Who approves a customer's request: the invoice's responsible person
-        when they may agree on plans, else an accounting administrator."""
-        user = move._dunning_responsible_user()
-        if user.has_group("account.group_account_invoice"):
-            return user
-        admins = (
-            self.env.ref("account.group_account_manager")
-            .sudo()
-            .all_user_ids.filtered(
-                lambda u: u.active
-                and not u._is_superuser()
-                and move.company_id in u.company_ids
-            )
-            .sorted("id")
-        )
-        return admins[:1] or user
+        """Who approves a customer's request: the first of the invoice's
+        responsible people who may agree on plans (an accounting administrator
+        at the end)."""
+        return move._dunning_responsible_user(group="account.group_account_invoice")
 
     def _request_note(self):
         return self.env._("Payment plan %s requested on the portal", self.name)
 
-    def _end_request_pause(self):
+    def _end_request_pause(self, reason):
         """End the pause the request set, where it still holds."""
         held = self.move_ids.filtered(
-            lambda m: m.dunning_block_reason == "other"
+            lambda m: m.dunning_block_reason == "plan"
             and m.dunning_blocked_until == self.request_pause_until
         )
-        held._dunning_unblock(self.env._("Payment plan request refused"))
+        held._dunning_unblock(reason)
+
+    def _follow_payments(self):
+        """Before a user approves the request: invoices paid since it was made
+        leave it, and when what is left to pay is no longer what the instalments
+        add up to, they are split again evenly, on the same dates; the plan's
+        chatter says so. Nothing to approve when all were paid."""
+        self.ensure_one()
+        _ = self.env._
+        open_moves = self.move_ids.filtered(lambda m: m.payment_state in OPEN_STATES)
+        if not open_moves:
+            raise UserError(
+                _(
+                    "The invoices of this request were paid since it was made: "
+                    "there is nothing to pay in instalments. Refuse it, or let the "
+                    "daily run close it."
+                )
+            )
+        left = sum(open_moves.mapped("amount_residual"))
+        scheduled = sum(self.instalment_ids.mapped("amount"))
+        if open_moves == self.move_ids and not self.currency_id.compare_amounts(
+            left, scheduled
+        ):
+            return
+        paid = self.move_ids - open_moves
+        self.sudo().write({"move_ids": [Command.set(open_moves.ids)]})
+        dates = self.instalment_ids.sorted(lambda i: (i.date, i.sequence)).mapped(
+            "date"
+        )
+        self.instalment_ids = [Command.clear()] + [
+            Command.create(values) for values in self._split(left, dates)
+        ]
+        self.message_post(
+            body=_(
+                "Paid since the request: %(paid)s. The instalments were split "
+                "again over what is left, %(left)s.",
+                paid=", ".join(paid.mapped("display_name"))
+                or self.currency_id.format(scheduled - left),
+                left=self.currency_id.format(left),
+            ),
+            subtype_xmlid="mail.mt_note",
+        )
+
+    def _watch_request(self, today):
+        """The daily run's look at a request still waiting for an answer: one
+        whose invoices were all paid meanwhile is closed; one unanswered by its
+        day goes to an accounting administrator as well, once."""
+        self.ensure_one()
+        _ = self.env._
+        if all(m.payment_state not in OPEN_STATES for m in self.move_ids):
+            reason = _("Paid before it was answered")
+            self._end_request_pause(reason)
+            self._close_request(reason)
+            self._close("cancelled", today, reason)
+            return
+        if self.request_overdue or self.request_pause_until > today:
+            return
+        self.sudo().request_overdue = True
+        manager = self.move_ids[:1]._dunning_responsible_user(
+            group="account.group_account_manager"
+        )
+        note = _(
+            "%(customer)s asked for this payment plan on %(date)s and has had no "
+            "answer: its invoices stay paused until it is approved or refused.",
+            customer=self.partner_id.name,
+            date=format_date(self.env, self.create_date.date()),
+        )
+        self.message_post(body=note, subtype_xmlid="mail.mt_note")
+        if manager != self.user_id:
+            self.activity_schedule(
+                "mail.mail_activity_data_todo",
+                summary=_(
+                    "Unanswered: the payment plan %s asks for", self.partner_id.name
+                ),
+                note=note,
+                user_id=manager.id,
+                date_deadline=today,
+            )
 
     def _close_request(self, feedback):
         """Mark the to-do the request gave done."""

@@ -22,9 +22,9 @@ class DunningPlan(models.Model):
     # ------------------------------------------------------------------
 
     def _keep(self, today):
-        """Take each running plan of self one day further (``_keep_one``), each
-        in isolation: a plan that fails is left as it was for the next run, with
-        a note on it, and the others go on."""
+        """Take each running plan (or request) of self one day further
+        (``_keep_one``), each in isolation: a plan that fails is left as it was
+        for the next run, with a note on it, and the others go on."""
         for plan in self:
             try:
                 with self.env.cr.savepoint():
@@ -41,8 +41,12 @@ class DunningPlan(models.Model):
 
     def _keep_one(self, today):
         """Close the plan when paid to the end, break it when an instalment was
-        missed, else remind its next or late instalment."""
+        missed, else remind its next or late instalment. A request waiting for
+        an answer: see ``_watch_request``."""
         self.ensure_one()
+        if self.state == "requested":
+            self._watch_request(today)
+            return
         rounding = self.currency_id.rounding
         settled = all(move.payment_state not in OPEN_STATES for move in self.move_ids)
         if settled or float_is_zero(self.amount_open, precision_rounding=rounding):
@@ -70,15 +74,9 @@ class DunningPlan(models.Model):
         self.ensure_one()
         if self.interest == "running":
             self._charge_interest(today)
-        self.write(
-            {
-                "state": "kept",
-                "date_closed": today,
-                "close_reason": self.env._("Paid to the end"),
-            }
-        )
+        self._close("kept", today, self.env._("Paid to the end"))
         reason = self.env._("Payment plan %s kept: paid to the end", self.name)
-        self._release(reason)
+        self._release(reason, stop_clock=False)
         self._record_on_invoices(reason)
         self._tell_customer("kept")
 
@@ -142,7 +140,7 @@ class DunningPlan(models.Model):
             date=format_date(self.env, missed.date),
             amount=self.currency_id.format(missed.amount - missed.amount_paid),
         )
-        self.write({"state": "broken", "date_closed": today, "close_reason": reason})
+        self._close("broken", today, reason)
         self._release(reason)
         self._record_on_invoices(
             reason,

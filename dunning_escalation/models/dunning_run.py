@@ -229,13 +229,20 @@ class DunningRun(models.AbstractModel):
         steps = policy._steps()
         current = move.dunning_level_id
         index = ladder.warranted_index(
-            steps, move.invoice_date_due, today, policy.grace_days
+            steps, move._dunning_ladder_due(), today, policy.grace_days
         )
         # A level switched off since, or of the customer's former policy, stands
         # where its delay puts it: an invoice never goes down.
         at = ladder.position(steps, current or None, current.delay_days)
         at = -1 if at is None else at
         if index is None:
+            if move.dunning_clock_days and move.invoice_date_due < today:
+                return (
+                    "grace",
+                    _("The days under its payment plan do not count yet"),
+                    False,
+                    (),
+                )
             if move.invoice_date_due < today:
                 return "grace", _("In the grace period"), False, ()
             return "not_due", _("Not due yet"), False, ()

@@ -57,9 +57,15 @@ class DunningRun(models.AbstractModel):
     def _process_plans(self, company, today):
         """Take the running payment plans of ``company`` to ``today``: closed
         when paid to the end, broken when an instalment was missed, their
-        instalments reminded before and after their date."""
+        instalments reminded before and after their date; and the customers'
+        requests still waiting for an answer (closed when paid meanwhile, sent
+        to an accounting administrator when unanswered by their day)."""
         plans = self.env["dunning.plan"].search(
-            [("company_id", "=", company.id), ("state", "=", "running")], order="id"
+            [
+                ("company_id", "=", company.id),
+                ("state", "in", ("requested", "running")),
+            ],
+            order="id",
         )
         plans._keep(today)
         return self._commit_batch(len(plans), 0) if plans else True

@@ -201,11 +201,43 @@ class TestDunningPlans(DunningCase):
         self.assertEqual(self._events(self.first, "unblock").reason, plan.close_reason)
         broken = self._plan_mails(plan)[-1]
         self.assertEqual(broken.subject, "Payment plan PLAN/2026/0001 ended")
-        # Dunning resumes the same run, from the reminder it stood at to the
-        # level 22 days late warrant: the final notice (the firm one skipped).
-        self.assertEqual(self.first.dunning_level_id, self.level_3)
-        self.assertEqual(self._events(self.first, "skipped").level_id, self.level_2)
+        # Dunning resumes where it stood: the 17 days under the plan (6th to
+        # 23rd) do not count, so the invoice, 5 days late on its ladder, stays
+        # at the reminder; the firm one (7 days) comes on the 25th, not the
+        # final notice its 22 days would warrant today.
+        self.assertRecordValues(
+            self.first | self.second,
+            [
+                {
+                    "dunning_level_id": self.level_1.id,
+                    "dunning_clock_days": 17,
+                    "dunning_next_date": D(2026, 3, 25),
+                },
+                {
+                    "dunning_level_id": self.level_1.id,
+                    "dunning_clock_days": 17,
+                    "dunning_next_date": D(2026, 3, 26),
+                },
+            ],
+        )
+        self.assertEqual(len(self._events(self.first, "email")), 1)
+        self._run("2026-03-24")
+        self.assertEqual(self.first.dunning_level_id, self.level_1)
+        self._run("2026-03-25")
+        self.assertEqual(self.first.dunning_level_id, self.level_2)
+        self.assertFalse(self._events(self.first, "skipped"))
         self.assertEqual(len(self._events(self.first, "email")), 2)
+        # Then one level at a time: the final notice 7 days later (14 - 7).
+        self._run("2026-03-31")
+        self.assertEqual(self.first.dunning_level_id, self.level_2)
+        self._run("2026-04-01")
+        self.assertEqual(self.first.dunning_level_id, self.level_3)
+        # What the plan brought in stays as it stood when it broke: a payment
+        # made since is not the plan's.
+        self._pay(self.second, 150.0, "2026-04-02")
+        self.assertRecordValues(
+            plan, [{"amount_paid": 100.0, "amount_open": 350.0, "state": "broken"}]
+        )
 
     def test_plan_paid_to_the_end_closes_with_thanks(self):
         self.policy.thankyou_template_id = self.env.ref(
@@ -389,6 +421,9 @@ class TestDunningPlans(DunningCase):
         self.assertEqual(plan.state, "cancelled")
         self.assertFalse(self.first.dunning_blocked_until)
         self.assertEqual(len(self._events(self.first, "unblock")), 1)
+        # The two days under the plan do not count toward the next level.
+        self.assertEqual(self.first.dunning_clock_days, 2)
+        self.assertEqual(self.first.dunning_next_date, D(2026, 3, 10))
         # Cancelled twice: nothing more.
         plan.action_cancel()
         self.assertEqual(len(self._events(self.first, "unblock")), 1)
@@ -563,6 +598,24 @@ class TestDunningPlanPortal(DunningCase, HttpCase):
         self.assertFalse(plan.activity_ids)
         with freeze_time("2026-03-08"):
             page = self._page()
+            pdf = self.url_open(
+                f"/my/invoices/{self.first.id}/payment_plan?"
+                + urlencode({"access_token": self.first.access_token})
+            )
+            stranger = self.url_open(
+                f"/my/invoices/{self.first.id}/payment_plan?access_token=wrong",
+                allow_redirects=False,
+            )
+        self.assertIn("/payment_plan?access_token=", page)
+        # The plan to sign, as the report renders it (HTML under Odoo's tests).
+        self.assertEqual(pdf.status_code, 200)
+        self.assertIn(
+            "attachment; filename*=UTF-8''PLAN_2026_0001.pdf",
+            pdf.headers["Content-Disposition"],
+        )
+        self.assertIn(plan.name, pdf.text)
+        self.assertIn("150.00", pdf.text)
+        self.assertEqual(stranger.status_code, 303)
         self.assertIn("You pay this invoice in instalments", page)
         self.assertIn(plan.name, page)
         self.assertIn("Next instalment", page)
@@ -575,12 +628,107 @@ class TestDunningPlanPortal(DunningCase, HttpCase):
         with freeze_time("2026-03-07"):
             plan.with_user(self.accountant).action_cancel()
         self.env.invalidate_all()
-        self.assertEqual(plan.state, "cancelled")
+        self.assertEqual(plan.state, "refused")
         self.assertFalse(self.first.dunning_blocked_until)
         refused = self._to_customer(plan)
         self.assertEqual(
             refused.subject, "Your request for a payment plan: company_1_data"
         )
+        # The customer had an answer: the page does not offer it again for
+        # these invoices, and a second request is refused.
+        with freeze_time("2026-03-08"):
+            self.assertNotIn("Pay in instalments", self._page())
+            page = self._ask(instalments="2", first_date="2026-03-20")
+        self.assertIn("cannot be requested", page)
+        self.assertEqual(
+            self.env["dunning.plan"].search_count(
+                [("partner_id", "=", self.customer.id)]
+            ),
+            1,
+        )
+        # A new invoice may still be asked about.
+        later = self._invoice("2026-03-04", 400.0)
+        with freeze_time("2026-03-08"):
+            offer = later._dunning_portal_plan_offer()
+        self.assertEqual(offer["moves"], later)
+
+    def test_an_unanswered_request_holds_and_goes_to_an_administrator(self):
+        with freeze_time("2026-03-06"):
+            self._ask(instalments="3", first_date="2026-03-20")
+        plan = self._plan()
+        todo = plan.activity_ids
+        self.assertEqual(todo.date_deadline, D(2026, 3, 13))
+        self._run("2026-03-12")
+        self.assertEqual(plan.activity_ids, todo)
+        # The answer's day passes: the invoices stay paused (no firm reminder,
+        # due on the 8th and 9th), and an accounting administrator is told once.
+        for day in ("2026-03-13", "2026-03-14", "2026-03-20"):
+            self._run(day)
+        self.assertEqual(self.first.dunning_level_id, self.level_1)
+        self.assertEqual(self.first.dunning_block_reason, "plan")
+        escalated = plan.activity_ids - todo
+        self.assertEqual(len(escalated), 1)
+        self.assertTrue(escalated.user_id.has_group("account.group_account_manager"))
+        self.assertNotEqual(escalated.user_id, self.accountant)
+        self.assertEqual(escalated.date_deadline, D(2026, 3, 13))
+        # Answered at last: both to-dos are done, dunning resumes.
+        with freeze_time("2026-03-21"):
+            plan.with_user(self.accountant).action_cancel()
+        self.env.invalidate_all()
+        self.assertFalse(plan.activity_ids)
+        self.assertFalse(self.first.dunning_blocked_until)
+
+    def test_an_invoice_paid_before_the_answer_leaves_the_request(self):
+        with freeze_time("2026-03-06"):
+            self._ask(instalments="3", first_date="2026-03-20")
+        plan = self._plan()
+        with freeze_time("2026-03-08"):
+            self.env["account.payment.register"].with_context(
+                active_model="account.move", active_ids=self.second.ids
+            ).create({"payment_date": "2026-03-08"})._create_payments()
+        self.env.invalidate_all()
+        with freeze_time("2026-03-09"):
+            plan.with_user(self.accountant).action_agree()
+        self.env.invalidate_all()
+        # 300.00 left of 450.00: three instalments of 100.00 on the dates asked.
+        self.assertRecordValues(plan, [{"state": "running", "amount_total": 300.0}])
+        self.assertEqual(plan.move_ids, self.first)
+        self.assertEqual(plan.instalment_ids.mapped("amount"), [100.0, 100.0, 100.0])
+        self.assertEqual(
+            plan.instalment_ids.mapped("date"),
+            [D(2026, 3, 20), D(2026, 4, 20), D(2026, 5, 20)],
+        )
+        notes = " ".join(plan.message_ids.mapped("body"))
+        self.assertIn(f"Paid since the request: {self.second.name}", notes)
+        self.assertRegex(notes, r"split again over what is left, .{0,8}300\.00")
+
+    def test_a_request_paid_in_full_before_the_answer_is_closed(self):
+        with freeze_time("2026-03-06"):
+            self._ask(instalments="2", first_date="2026-03-20")
+        plan = self._plan()
+        with freeze_time("2026-03-08"):
+            self.env["account.payment.register"].with_context(
+                active_model="account.move",
+                active_ids=(self.first | self.second).ids,
+            ).create({"payment_date": "2026-03-08"})._create_payments()
+        self.env.invalidate_all()
+        with self.assertRaisesRegex(UserError, "paid since it was made"):
+            plan.with_user(self.accountant).action_agree()
+        self._run("2026-03-09")
+        self.assertRecordValues(
+            plan,
+            [
+                {
+                    "state": "cancelled",
+                    "close_reason": "Paid before it was answered",
+                    "date_closed": D(2026, 3, 9),
+                }
+            ],
+        )
+        self.assertFalse(plan.activity_ids)
+        self.assertFalse(self.first.dunning_blocked_until)
+        # Nothing is sent to the customer about it.
+        self.assertFalse(self._to_customer(plan))
 
     def test_requests_outside_the_limits_are_refused_and_kept(self):
         with freeze_time("2026-03-06"):
