@@ -352,6 +352,24 @@ INVOICES = {
 # What people do on the days of the replay, before that day's run:
 # (day from today, action, invoice, options). Amounts are in the invoice's
 # currency; a block lasts ``days`` days from the day it is recorded.
+# Invoices of the months before the replay, already paid: (due, in days from today;
+# amount; days after the due date it was paid). They give the customers a payment
+# history that the run reads into segments: Van der Linden paid on the day (usual,
+# with this month's reminders), Nordvik now and then late, Ashworth & Gale often
+# late, Hofmann weeks late (both chronic).
+PAYMENT_HISTORY = {
+    "vanderlinden": [
+        (-330, 1180.0, 0),
+        (-290, 960.0, 0),
+        (-250, 1240.0, 0),
+        (-210, 1010.0, 0),
+        (-170, 1120.0, 0),
+    ],
+    "nordvik": [(-300, 14500.0, 4), (-240, 12800.0, 0), (-180, 16900.0, 0)],
+    "ashworth": [(-320, 780.0, 16), (-250, 640.0, 0), (-190, 910.0, 21)],
+    "hofmann": [(-310, 4200.0, 44), (-240, 3650.0, 38), (-170, 5100.0, 57)],
+}
+
 SCRIPT = [
     (-60, "task_stage", "vandenberghe_agency", {"stage": "with_agency"}),
     (-41, "pay", "vanderlinden_paid", {"with_charges": True}),
@@ -465,8 +483,10 @@ class DemoData:
         # demo data: give it now, so that Odoo's own demo invoices are replayed too.
         self.env["res.company"].search([])._dunning_ensure_default_policy()
         policy = self._policy(company)
+        self._rules(company, policy)
         self._bank_account(company)
         customers = self._customers(company, policy)
+        self._payment_history(company, customers, today)
         moves = self._invoices(company, customers, today)
         self._replay(moves, today)
         return moves
@@ -522,6 +542,29 @@ class DemoData:
                     for sequence, name, delay, options in LADDER
                 ],
             }
+        )
+
+    def _rules(self, company, policy):
+        """Customers without a policy of their own who pay late or worse (Odoo's
+        demo customers, say) get the demo's statutory policy, chosen by their
+        payment segment as the replay reads it."""
+        return self.env["dunning.policy.rule"].create(
+            [
+                {
+                    "sequence": 10,
+                    "name": "Chronic payers",
+                    "segment": "chronic",
+                    "policy_id": policy.id,
+                    "company_id": company.id,
+                },
+                {
+                    "sequence": 20,
+                    "name": "Late payers",
+                    "segment": "late",
+                    "policy_id": policy.id,
+                    "company_id": company.id,
+                },
+            ]
         )
 
     def _partner(self, values, parent=None):
@@ -614,6 +657,41 @@ class DemoData:
         moves = self.env["account.move"].with_company(company).create(vals_list)
         moves.action_post()
         return dict(zip(keys, moves, strict=True))
+
+    def _payment_history(self, company, customers, today):
+        """The paid invoices of PAYMENT_HISTORY, each paid the days it says after
+        its due date."""
+        Move = self.env["account.move"].with_company(company)
+        for key, invoices in PAYMENT_HISTORY.items():
+            customer = customers[key]
+            currency = self._currency(company, customer.country_id.code, today)
+            for due_in, amount, late in invoices:
+                due = today + datetime.timedelta(days=due_in)
+                move = Move.create(
+                    {
+                        "move_type": "out_invoice",
+                        "partner_id": customer.id,
+                        "invoice_user_id": self._user().id,
+                        "invoice_date": due - datetime.timedelta(days=30),
+                        "invoice_date_due": due,
+                        "currency_id": currency.id,
+                        "invoice_line_ids": [
+                            Command.create(
+                                {
+                                    "name": "Supplies",
+                                    "quantity": 1,
+                                    "price_unit": amount,
+                                    "tax_ids": [],
+                                }
+                            )
+                        ],
+                    }
+                )
+                move.action_post()
+                paid_on = due + datetime.timedelta(days=late)
+                self.env["account.payment.register"].with_context(
+                    active_model="account.move", active_ids=move.ids
+                ).create({"payment_date": paid_on})._create_payments()
 
     def _replay(self, moves, today):
         """Run the daily job for each of the last REPLAY_DAYS days and today, the

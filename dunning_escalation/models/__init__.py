@@ -10,6 +10,7 @@ from . import account_move_reply
 from . import account_move_sms
 from . import account_move_statement
 from . import account_move_waiver
+from . import dunning_behaviour
 from . import dunning_channel
 from . import dunning_channel_call
 from . import dunning_channel_letter
@@ -25,6 +26,7 @@ from . import dunning_plan_instalment
 from . import dunning_plan_request
 from . import dunning_plan_run
 from . import dunning_policy
+from . import dunning_policy_rule
 from . import dunning_run
 from . import dunning_run_phases
 from . import ir_actions_report

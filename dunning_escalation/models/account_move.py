@@ -62,7 +62,8 @@ class AccountMove(models.Model):
         copy=False,
         check_company=True,
         index="btree_not_null",
-        help="The customer's dunning policy, else the company's default one.",
+        help="The customer's dunning policy, else the one a rule chooses by its "
+        "payment behaviour, else the company's default one.",
         groups="account.group_account_invoice,account.group_account_readonly",
     )
     dunning_level_id = fields.Many2one(
@@ -173,6 +174,7 @@ class AccountMove(models.Model):
         "dunning_origin_id",
         "company_id.dunning_policy_id",
         "partner_id.commercial_partner_id.dunning_policy_id",
+        "partner_id.commercial_partner_id.dunning_rule_id.policy_id",
     )
     def _compute_dunning_policy_id(self):
         for move in self:
@@ -184,7 +186,9 @@ class AccountMove(models.Model):
                 move.company_id
             )
             move.dunning_policy_id = (
-                partner.dunning_policy_id or move.company_id.dunning_policy_id
+                partner.dunning_policy_id
+                or partner.dunning_rule_id.policy_id
+                or move.company_id.dunning_policy_id
             )
 
     @api.depends(
@@ -591,14 +595,37 @@ class AccountMove(models.Model):
             ),
         )
 
+    def _dunning_policy_source(self):
+        """Where self's policy comes from, in words (the dry run says it)."""
+        self.ensure_one()
+        _ = self.env._
+        if not self.dunning_policy_id:
+            return ""
+        partner = self.commercial_partner_id.with_company(self.company_id)
+        if partner.dunning_policy_id:
+            return _("Set on the customer")
+        rule = partner.dunning_rule_id
+        if rule:
+            segments = dict(
+                partner._fields["dunning_segment"]._description_selection(self.env)
+            )
+            return _(
+                "Rule %(rule)s (customer %(segment)s)",
+                rule=rule.name,
+                segment=segments.get(partner.dunning_segment, "-"),
+            )
+        return _("The company's default")
+
     def _dunning_ladder_due(self):
         """The day self's ladder counts from: its due date, later by the days it
         spent under payment plans that ended unpaid."""
         self.ensure_one()
         return fields.Date.add(self.invoice_date_due, days=self.dunning_clock_days)
 
-    def _dunning_unblock(self, reason):
-        self._dunning_record("unblock", reason)
+    def _dunning_unblock(self, reason, promise_broken=False):
+        events = self._dunning_record("unblock", reason)
+        if promise_broken:
+            events.promise_broken = True
         self._dunning_write(
             {
                 "dunning_blocked_until": False,

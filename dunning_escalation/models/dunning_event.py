@@ -109,6 +109,11 @@ class DunningEvent(models.Model):
         help="The answer the customer gave on the portal that paused dunning: "
         "each kind pauses an invoice once.",
     )
+    promise_broken = fields.Boolean(
+        readonly=True,
+        help="The pause of a promise to pay ended with the invoice still unpaid "
+        "(the customer's payment behaviour counts it).",
+    )
     letter_registered = fields.Boolean(string="Registered Letter", readonly=True)
     letter_printed = fields.Boolean(string="Printed", readonly=True)
     tracking_ref = fields.Char(

@@ -67,6 +67,9 @@ class DunningRun(models.AbstractModel):
         if not run._record_payments(company, today):
             return False
         run.env["account.move"]._dunning_settle_cases(company)
+        # Each customer's segment, and the policy its rules choose, before the
+        # steps of the day are decided.
+        run.env["dunning.behaviour"]._refresh(company, today)
         # Charges put off on earlier days come before today's steps.
         run._retry_charges(company, today)
         return run._escalate_company(company, today)

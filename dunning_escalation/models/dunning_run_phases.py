@@ -79,7 +79,8 @@ class DunningRun(models.AbstractModel):
             if reason == "promise":
                 broken = moves.filtered(lambda m: m.payment_state in OPEN_STATES)
                 broken._dunning_unblock(
-                    _("Promise to pay broken: still unpaid, dunning resumes")
+                    _("Promise to pay broken: still unpaid, dunning resumes"),
+                    promise_broken=True,
                 )
                 (moves - broken)._dunning_unblock(_("Promise kept"))
             else:

@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 
 
 class ResCompany(models.Model):
@@ -42,6 +43,99 @@ class ResCompany(models.Model):
         help="Taxes added to late fees and compensation (none by default: they are "
         "damages, outside the scope of VAT in most countries).",
     )
+
+    # How the daily run reads customers' payment behaviour into segments
+    # (dunning_behaviour.py): the period, and the thresholds of each segment.
+    dunning_segment_months = fields.Integer(
+        string="Payment Behaviour Period (months)",
+        default=12,
+        help="The invoices due in these last months (and older ones still open) "
+        "make a customer's payment behaviour.",
+    )
+    dunning_segment_min_invoices = fields.Integer(
+        string="Invoices Needed for a Segment",
+        default=3,
+        help="A customer with fewer invoices in the period is New.",
+    )
+    dunning_segment_reliable_days = fields.Float(
+        string="Reliable: Days Late Up To",
+        default=2.0,
+        help="Reliable: at most these days late on average (by amount) and at most "
+        "the share below paid late.",
+    )
+    dunning_segment_reliable_share = fields.Float(
+        string="Reliable: Share Paid Late Up To (%)", default=10.0
+    )
+    dunning_segment_late_days = fields.Float(
+        string="Late: Days Late From",
+        default=10.0,
+        help="Late: at least these days late on average, or the share below paid "
+        "late, or one broken promise.",
+    )
+    dunning_segment_late_share = fields.Float(
+        string="Late: Share Paid Late From (%)", default=40.0
+    )
+    dunning_segment_chronic_days = fields.Float(
+        string="Chronic: Days Late From",
+        default=30.0,
+        help="Chronic: at least these days late on average, or the share below "
+        "paid late, or the broken promises below.",
+    )
+    dunning_segment_chronic_share = fields.Float(
+        string="Chronic: Share Paid Late From (%)", default=75.0
+    )
+    dunning_segment_chronic_broken = fields.Integer(
+        string="Chronic: Broken Promises From", default=2
+    )
+
+    @api.constrains(
+        "dunning_segment_months",
+        "dunning_segment_min_invoices",
+        "dunning_segment_reliable_days",
+        "dunning_segment_late_days",
+        "dunning_segment_chronic_days",
+        "dunning_segment_reliable_share",
+        "dunning_segment_late_share",
+        "dunning_segment_chronic_share",
+        "dunning_segment_chronic_broken",
+    )
+    def _check_dunning_segments(self):
+        for company in self:
+            if company.dunning_segment_months < 1 or (
+                company.dunning_segment_min_invoices < 1
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "The payment behaviour needs a period of at least a month "
+                        "and at least one invoice."
+                    )
+                )
+            if not (
+                0
+                <= company.dunning_segment_reliable_days
+                < company.dunning_segment_late_days
+                < company.dunning_segment_chronic_days
+            ) or not (
+                0
+                <= company.dunning_segment_reliable_share
+                < company.dunning_segment_late_share
+                < company.dunning_segment_chronic_share
+                <= 100
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "The segments' thresholds go up from Reliable to Late to "
+                        "Chronic: days late %(reliable)s < %(late)s < %(chronic)s, "
+                        "shares paid late between 0 and 100%%, in the same order.",
+                        reliable=company.dunning_segment_reliable_days,
+                        late=company.dunning_segment_late_days,
+                        chronic=company.dunning_segment_chronic_days,
+                    )
+                )
+            if company.dunning_segment_chronic_broken < 1:
+                raise ValidationError(
+                    self.env._("Chronic takes at least one broken promise.")
+                )
 
     @api.constrains("dunning_policy_id")
     def _check_dunning_policy_company(self):

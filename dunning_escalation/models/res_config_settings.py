@@ -29,3 +29,48 @@ class ResConfigSettings(models.TransientModel):
         readonly=False,
         groups="account.group_account_invoice,account.group_account_readonly",
     )
+    dunning_segment_months = fields.Integer(
+        related="company_id.dunning_segment_months",
+        readonly=False,
+        groups="account.group_account_invoice,account.group_account_readonly",
+    )
+    dunning_segment_min_invoices = fields.Integer(
+        related="company_id.dunning_segment_min_invoices",
+        readonly=False,
+        groups="account.group_account_invoice,account.group_account_readonly",
+    )
+    dunning_segment_reliable_days = fields.Float(
+        related="company_id.dunning_segment_reliable_days",
+        readonly=False,
+        groups="account.group_account_invoice,account.group_account_readonly",
+    )
+    dunning_segment_reliable_share = fields.Float(
+        related="company_id.dunning_segment_reliable_share",
+        readonly=False,
+        groups="account.group_account_invoice,account.group_account_readonly",
+    )
+    dunning_segment_late_days = fields.Float(
+        related="company_id.dunning_segment_late_days",
+        readonly=False,
+        groups="account.group_account_invoice,account.group_account_readonly",
+    )
+    dunning_segment_late_share = fields.Float(
+        related="company_id.dunning_segment_late_share",
+        readonly=False,
+        groups="account.group_account_invoice,account.group_account_readonly",
+    )
+    dunning_segment_chronic_days = fields.Float(
+        related="company_id.dunning_segment_chronic_days",
+        readonly=False,
+        groups="account.group_account_invoice,account.group_account_readonly",
+    )
+    dunning_segment_chronic_share = fields.Float(
+        related="company_id.dunning_segment_chronic_share",
+        readonly=False,
+        groups="account.group_account_invoice,account.group_account_readonly",
+    )
+    dunning_segment_chronic_broken = fields.Integer(
+        related="company_id.dunning_segment_chronic_broken",
+        readonly=False,
+        groups="account.group_account_invoice,account.group_account_readonly",
+    )

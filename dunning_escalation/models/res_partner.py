@@ -3,6 +3,7 @@ import logging
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from .dunning_behaviour import SEGMENTS
 from .dunning_policy import LEGAL_PROFILES
 
 _logger = logging.getLogger(__name__)
@@ -75,6 +76,60 @@ class ResPartner(models.Model):
         help="This customer gets no reminder, fee or handoff from dunning.",
         groups="account.group_account_invoice,account.group_account_readonly",
     )
+
+    dunning_rule_id = fields.Many2one(
+        "dunning.policy.rule",
+        string="Policy Chosen by Rule",
+        company_dependent=True,
+        copy=False,
+        readonly=True,
+        help="The rule that chose this customer's policy by its payment behaviour "
+        "(the daily run chooses it); a policy set above comes first.",
+        groups="account.group_account_invoice,account.group_account_readonly",
+    )
+    dunning_segment = fields.Selection(
+        SEGMENTS,
+        string="Payment Segment",
+        compute="_compute_dunning_segment",
+        search="_search_dunning_segment",
+        help="How the customer pays, read by the daily run from its invoices of "
+        "the period set in Accounting settings.",
+        groups="account.group_account_invoice,account.group_account_readonly",
+    )
+    dunning_segment_reason = fields.Char(
+        string="Why This Segment",
+        compute="_compute_dunning_segment",
+        groups="account.group_account_invoice,account.group_account_readonly",
+    )
+
+    @api.depends_context("company")
+    def _compute_dunning_segment(self):
+        behaviours = {
+            behaviour.partner_id: behaviour
+            for behaviour in self.env["dunning.behaviour"].search(
+                [
+                    ("company_id", "=", self.env.company.id),
+                    ("partner_id", "in", self.commercial_partner_id.ids),
+                ]
+            )
+        }
+        for partner in self:
+            behaviour = behaviours.get(partner.commercial_partner_id)
+            partner.dunning_segment = behaviour.segment if behaviour else False
+            partner.dunning_segment_reason = behaviour.reason if behaviour else False
+
+    def _search_dunning_segment(self, operator, value):
+        if operator not in ("in", "not in"):
+            return NotImplemented
+        customers = (
+            self.env["dunning.behaviour"]
+            ._search(
+                [("company_id", "=", self.env.company.id), ("segment", "in", value)]
+            )
+            .select("partner_id")
+        )
+        condition = "in" if operator == "in" else "not in"
+        return [("commercial_partner_id", condition, customers)]
 
     @api.depends_context("company")
     def _compute_dunning_overview(self):

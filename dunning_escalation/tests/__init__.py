@@ -16,6 +16,7 @@ from . import test_dunning_portal
 from . import test_dunning_queue
 from . import test_dunning_reliability
 from . import test_dunning_replies
+from . import test_dunning_segments
 from . import test_dunning_sequences
 from . import test_dunning_tour
 from . import test_dunning_translations

@@ -146,6 +146,32 @@ class TestDunningDemo(AccountTestInvoicingCommon):
         # the promise to pay).
         self.assertEqual(len(self._events("block")), 2)
 
+    def test_customers_are_segmented_by_how_they_paid(self):
+        behaviours = self.env["dunning.behaviour"].search(
+            [("partner_id", "in", self.invoices.commercial_partner_id.ids)]
+        )
+        segments = {b.partner_id.name: b.segment for b in behaviours}
+        # Those with a payment history before the replay; the others have too
+        # few invoices yet.
+        self.assertEqual(
+            {name: segment for name, segment in segments.items() if segment != "new"},
+            {
+                "Ashworth & Gale Ltd": "chronic",
+                "Hofmann Maschinenbau GmbH": "chronic",
+                "Nordvik Logistik AB": "late",
+                "Bakkerij Van der Linden B.V.": "usual",
+            },
+        )
+        self.assertEqual(len(segments), len(CUSTOMERS))
+        hofmann = behaviours.filtered(lambda b: b.partner_id.name.startswith("Hof"))
+        self.assertTrue(hofmann.reason.startswith("6 of 6 invoices paid late"))
+        # The demo's rules (late and chronic payers) choose no policy for them:
+        # each has its own.
+        rules = self.env["dunning.policy.rule"].search(
+            [("policy_id", "=", self.policy.id)]
+        )
+        self.assertEqual(rules.mapped("segment"), ["chronic", "late"])
+
     def test_a_payment_plan_runs(self):
         plan = self.env["dunning.plan"].search(
             [("move_ids", "in", self.moves["becker_final"].ids)]

@@ -40,6 +40,8 @@ class DunningRunWizard(models.TransientModel):
                 {
                     "move_id": d.move.id,
                     "current_level_id": d.move.dunning_level_id.id,
+                    "policy_id": d.move.dunning_policy_id.id,
+                    "policy_source": d.move._dunning_policy_source(),
                     "target_level_id": d.level.id if d.level else False,
                     "skipped": ", ".join(level.name for level in d.skipped),
                     "code": d.code,
@@ -94,6 +96,8 @@ class DunningRunWizardLine(models.TransientModel):
     invoice_date_due = fields.Date(related="move_id.invoice_date_due")
     amount_residual = fields.Monetary(related="move_id.amount_residual")
     currency_id = fields.Many2one(related="move_id.currency_id")
+    policy_id = fields.Many2one("dunning.policy", string="Policy")
+    policy_source = fields.Char(string="Policy Chosen By")
     current_level_id = fields.Many2one("dunning.level", string="Current Level")
     target_level_id = fields.Many2one("dunning.level", string="New Level")
     skipped = fields.Char(string="Skipped Levels")
