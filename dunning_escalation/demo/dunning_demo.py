@@ -370,6 +370,16 @@ PAYMENT_HISTORY = {
     "hofmann": [(-310, 4200.0, 44), (-240, 3650.0, 38), (-170, 5100.0, 57)],
 }
 
+# An A/B test of the reminder, on a policy of its own (one level: the reminder 3
+# days after the due date): forty kiosks get the shipped reminder (A), forty a
+# shorter one that puts the pay link first (B). Their invoices fell due
+# AB_TEST_DUE days ago; 4 days after the reminder, AB_TEST_PAID_QUICKLY of each
+# variant's kiosks paid, the rest AB_TEST_PAID_LATER days after their due date.
+AB_TEST_KIOSKS = 40
+AB_TEST_DUE = -70
+AB_TEST_PAID_QUICKLY = {"A": 12, "B": 24}
+AB_TEST_PAID_LATER = 30
+
 SCRIPT = [
     (-60, "task_stage", "vandenberghe_agency", {"stage": "with_agency"}),
     (-41, "pay", "vanderlinden_paid", {"with_charges": True}),
@@ -472,6 +482,8 @@ class DemoData:
 
     def __init__(self, env):
         self.env = env
+        # The payments of the A/B test's kiosks, by day offset (see _ab_test).
+        self.ab_payments = {}
 
     def populate(self):
         """Create the demo customers, their invoices and the job's history up to
@@ -488,6 +500,7 @@ class DemoData:
         customers = self._customers(company, policy)
         self._payment_history(company, customers, today)
         moves = self._invoices(company, customers, today)
+        self._ab_test(company, today)
         self._replay(moves, today)
         return moves
 
@@ -693,6 +706,104 @@ class DemoData:
                     active_model="account.move", active_ids=move.ids
                 ).create({"payment_date": paid_on})._create_payments()
 
+    def _ab_test(self, company, today):
+        """The kiosks of the A/B test, their policy with the two variants of its
+        reminder, and their invoices; their payments wait in ``self.ab_payments``
+        ({day offset: invoices}) for the replay."""
+        reminder = self.env.ref("dunning_escalation.mail_template_dunning_level_1")
+        short = reminder.copy(
+            {
+                "name": "Dunning: reminder, pay link first",
+                "subject": "Pay invoice {{ object.name or '' }} in one click",
+            }
+        )
+        policy = self.env["dunning.policy"].create(
+            {
+                "name": "Kiosks (A/B test of the reminder)",
+                "company_id": company.id,
+                "user_id": self._user().id,
+                "level_ids": [
+                    Command.create(
+                        {
+                            "sequence": 10,
+                            "name": "Reminder",
+                            "delay_days": 3,
+                            "mail_template_id": reminder.id,
+                        }
+                    )
+                ],
+            }
+        )
+        level = policy.level_ids
+        variants = self.env["dunning.level.variant"].create(
+            [
+                {"level_id": level.id, "name": "A", "sequence": 1},
+                {
+                    "level_id": level.id,
+                    "name": "B",
+                    "sequence": 2,
+                    "mail_template_id": short.id,
+                },
+            ]
+        )
+        country = self.env["res.country"].search([("code", "=", "NL")], limit=1)
+        kiosks = {variant: [] for variant in variants}
+        number = 0
+        while any(len(chosen) < AB_TEST_KIOSKS for chosen in kiosks.values()):
+            number += 1
+            kiosk = self.env["res.partner"].create(
+                {
+                    "name": f"Kiosk {number:03d}",
+                    "email": f"kiosk{number:03d}@example.com",
+                    "is_company": True,
+                    "country_id": country.id,
+                }
+            )
+            chosen = kiosks[level._variant_for(kiosk)]
+            if len(chosen) < AB_TEST_KIOSKS:
+                kiosk.with_company(company).dunning_policy_id = policy
+                chosen.append(kiosk)
+            else:
+                kiosk.unlink()
+        due = today + datetime.timedelta(days=AB_TEST_DUE)
+        currency = self._currency(company, "NL", today)
+        for variant, partners in kiosks.items():
+            moves = (
+                self.env["account.move"]
+                .with_company(company)
+                .create(
+                    [
+                        {
+                            "move_type": "out_invoice",
+                            "partner_id": kiosk.id,
+                            "invoice_date": due - datetime.timedelta(days=30),
+                            "invoice_date_due": due,
+                            "currency_id": currency.id,
+                            "invoice_line_ids": [
+                                Command.create(
+                                    {
+                                        "name": "Newspapers and magazines",
+                                        "quantity": 1,
+                                        "price_unit": 180.0,
+                                        "tax_ids": [],
+                                    }
+                                )
+                            ],
+                        }
+                        for kiosk in partners
+                    ]
+                )
+            )
+            moves.action_post()
+            quickly = AB_TEST_PAID_QUICKLY[variant.name]
+            for offset, paid in (
+                (AB_TEST_DUE + 3 + 4, moves[:quickly]),
+                (AB_TEST_DUE + AB_TEST_PAID_LATER, moves[quickly:]),
+            ):
+                self.ab_payments.setdefault(offset, self.env["account.move"])
+                self.ab_payments[offset] |= paid
+        return variants
+
     def _replay(self, moves, today):
         """Run the daily job for each of the last REPLAY_DAYS days and today, the
         day's SCRIPT actions first, done by the demo user."""
@@ -704,6 +815,8 @@ class DemoData:
                 if when == offset:
                     move = moves[key].with_user(user).with_context(dunning_date=day)
                     getattr(self, f"_{action}")(move, **options)
+            for move in self.ab_payments.get(offset, []):
+                self._pay(move.with_user(user).with_context(dunning_date=day))
             Move.with_context(dunning_date=day)._cron_dunning_run()
 
     def _user(self):

@@ -20,6 +20,7 @@ from . import dunning_event
 from . import dunning_event_reply
 from . import dunning_interest_rate
 from . import dunning_level
+from . import dunning_level_variant
 from . import dunning_overdue_report
 from . import dunning_plan
 from . import dunning_plan_instalment

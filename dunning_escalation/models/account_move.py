@@ -400,7 +400,8 @@ class AccountMove(models.Model):
     # ------------------------------------------------------------------
 
     def _dunning_today(self):
-        return self.env.context.get("dunning_date") or fields.Date.context_today(self)
+        day = self.env.context.get("dunning_date")
+        return fields.Date.to_date(day) if day else fields.Date.context_today(self)
 
     def _dunning_write(self, vals):
         """Write dunning bookkeeping on invoices, for a user who may write them:

@@ -26,7 +26,10 @@ class DunningChannelMail(models.AbstractModel):
     @api.model
     def _channel_wants(self, level):
         # A level left with nothing to do (its template deleted) fails its email.
-        return bool(level.mail_template_id) or not level._has_action()
+        return (
+            bool(level.mail_template_id or level.variant_ids.mail_template_id)
+            or not level._has_action()
+        )
 
     @api.model
     def _channel_send(self, decisions, today, statements):
@@ -57,7 +60,9 @@ class DunningChannelMail(models.AbstractModel):
         qweb_cache = {}
         prepared = []
         for group, lead, statement in self._messages(decisions, today, statements):
-            template = lead.level.mail_template_id
+            template, variant = lead.level._message_template(
+                "mail", lead.move.commercial_partner_id
+            )
             partner = lead.move._dunning_recipient()
             if template:
                 mail, error = self.with_context(
@@ -72,14 +77,14 @@ class DunningChannelMail(models.AbstractModel):
                         lead.level.name,
                     ),
                 )
-            prepared.append((group, template, partner, mail, error))
+            prepared.append((group, template, variant, partner, mail, error))
         messages = iter(
             self.env["account.move"]._dunning_queue_mails(
-                [mail for _g, _t, _p, mail, _e in prepared if mail]
+                [mail for _g, _t, _v, _p, mail, _e in prepared if mail]
             )
         )
         steps = []
-        for group, template, partner, mail, error in prepared:
+        for group, template, variant, partner, mail, error in prepared:
             message = next(messages) if mail else False
             reason = error or _(
                 "%(template)s sent to %(email)s",
@@ -92,6 +97,7 @@ class DunningChannelMail(models.AbstractModel):
                     partner,
                     today,
                     template_name=template.name,
+                    variant_id=variant.id,
                     state="failed" if error else "done",
                     mail_message_id=message.id if message else False,
                     reason=reason,

@@ -27,7 +27,7 @@ class DunningChannelSms(models.AbstractModel):
 
     @api.model
     def _channel_wants(self, level):
-        return bool(level.sms_template_id)
+        return bool(level.sms_template_id or level.variant_ids.sms_template_id)
 
     @api.model
     def _channel_send(self, decisions, today, statements):
@@ -36,7 +36,9 @@ class DunningChannelSms(models.AbstractModel):
         for group, lead, statement in self._messages(
             self._pending(decisions), today, statements
         ):
-            template = lead.level.sms_template_id
+            template, variant = lead.level._message_template(
+                "sms", lead.move.commercial_partner_id
+            )
             partner = lead.move._dunning_recipient()
             number, error = partner._dunning_sms_number()
             content = False
@@ -58,6 +60,7 @@ class DunningChannelSms(models.AbstractModel):
                         partner,
                         today,
                         template_name=template.name,
+                        variant_id=variant.id,
                         state="failed",
                         reason=error,
                     )
@@ -65,8 +68,8 @@ class DunningChannelSms(models.AbstractModel):
                 ]
                 continue
             sms = QueuedSms(lead.move, partner, number, content[lead.move.id])
-            queued.append((group, template, sms))
-        for (group, template, sms), posted in zip(
+            queued.append((group, template, variant, sms))
+        for (group, template, variant, sms), posted in zip(
             queued, self._queue(queued), strict=True
         ):
             message, error = posted
@@ -76,6 +79,7 @@ class DunningChannelSms(models.AbstractModel):
                     sms.partner,
                     today,
                     template_name=template.name,
+                    variant_id=variant.id,
                     state="failed" if error else "done",
                     mail_message_id=message.id,
                     reason=error or _("SMS to %s", sms.number),
@@ -89,14 +93,15 @@ class DunningChannelSms(models.AbstractModel):
 
     @api.model
     def _queue(self, queued):
-        """Post the SMS of ``queued`` ((decisions, template, QueuedSms)) together:
+        """Post the SMS of ``queued`` ((decisions, template, variant, QueuedSms))
+        together:
         (message, False) for each, or (no message, why) for an SMS that could not
         be posted, the batch being posted again one SMS at a time when it fails."""
         if not queued:
             return []
         # The SMS queue's scheduler is woken once for the batch, by the caller.
         Move = self.env["account.move"].with_context(**{SMS_WAKE_LATER: True})
-        reminders = [sms for _group, _template, sms in queued]
+        reminders = [sms for _group, _template, _variant, sms in queued]
         try:
             with self.env.cr.savepoint():
                 return [(m, False) for m in Move._dunning_queue_sms(reminders)]

@@ -109,6 +109,14 @@ class DunningEvent(models.Model):
         help="The answer the customer gave on the portal that paused dunning: "
         "each kind pauses an invoice once.",
     )
+    variant_id = fields.Many2one(
+        "dunning.level.variant",
+        string="Variant",
+        readonly=True,
+        index="btree_not_null",
+        ondelete="set null",
+        help="The variant of the level's message the customer got (A/B test).",
+    )
     promise_broken = fields.Boolean(
         readonly=True,
         help="The pause of a promise to pay ended with the invoice still unpaid "

@@ -1,3 +1,4 @@
+from . import test_dunning_ab_tests
 from . import test_dunning_access_roles
 from . import test_dunning_actions
 from . import test_dunning_analysis

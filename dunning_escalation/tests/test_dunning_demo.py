@@ -172,6 +172,27 @@ class TestDunningDemo(AccountTestInvoicingCommon):
         )
         self.assertEqual(rules.mapped("segment"), ["chronic", "late"])
 
+    def test_an_a_b_test_with_a_verdict(self):
+        level = self.env["dunning.level"].search(
+            [("policy_id.name", "=", "Kiosks (A/B test of the reminder)")]
+        )
+        variants = level.with_context(dunning_date="2026-11-24").variant_ids
+        # 12 of A's 40 kiosks and 24 of B's paid 4 days after the reminder, the
+        # others 27 days after it.
+        self.assertRecordValues(
+            variants,
+            [
+                {"name": "A", "sent_count": 40, "recovered_07": 30.0},
+                {"name": "B", "sent_count": 40, "recovered_07": 60.0},
+            ],
+        )
+        self.assertEqual(variants.mapped("recovered_30"), [100.0, 100.0])
+        # z = 0.3 / sqrt(0.45 x 0.55 x 2/40) = 2.70: 99.3%.
+        self.assertEqual(
+            level.with_context(dunning_date="2026-11-24").ab_verdict,
+            "B recovers 30 points more within 14 days than A; 99% confidence",
+        )
+
     def test_a_payment_plan_runs(self):
         plan = self.env["dunning.plan"].search(
             [("move_ids", "in", self.moves["becker_final"].ids)]
