@@ -32,6 +32,8 @@ SCREENSHOTS = [
     ("dunning_reply_todo.png", "A customer's reply: its reading, pause and to-do"),
     ("dunning_payment_plan.png", "A payment plan: its instalments, paid and to pay"),
     ("dunning_customer_statement.png", "A customer's dunning statement"),
+    ("dunning_segments.png", "Customers by payment segment, with why"),
+    ("dunning_ab_test.png", "An A/B test of a reminder and its verdict"),
 ]
 
 

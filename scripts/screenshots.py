@@ -374,7 +374,13 @@ def find_records(odoo, outbox):
     )
     if not plans:
         raise ScreenshotError("the demo holds no running payment plan")
+    variants = odoo.search_read(
+        "dunning.level.variant", [], ["level_id"], order="id", limit=1
+    )
+    if not variants:
+        raise ScreenshotError("the demo holds no A/B test of a level")
     return {
+        "ab_level_id": variants[0]["level_id"][0],
         "plan_id": plans[0]["id"],
         "reply_invoice_id": replies[0]["move_id"][0],
         "invoice": invoice,
@@ -511,6 +517,32 @@ def take(odoo, chrome, records, work):
         ".o_field_widget[name=instalment_ids] .o_data_row",
     )
     shot("dunning_payment_plan.png")
+
+    # Customers by payment segment, with the figures behind each.
+    chrome.do_action(
+        {
+            "type": "ir.actions.act_window",
+            "res_model": "dunning.behaviour",
+            "views": [[False, "list"]],
+            "name": "Payment Behaviour",
+        },
+        ".o_list_view .o_data_row td[name=segment] .badge",
+    )
+    shot("dunning_segments.png")
+
+    chrome.open(
+        f"{base}/odoo/action-dunning_escalation.action_dunning_level/"
+        f"{records['ab_level_id']}",
+        ".o_field_widget[name=variant_ids] .o_data_row",
+    )
+    chrome.evaluate(
+        """(() => {
+            const verdict = document.querySelector(".o_field_widget[name=ab_verdict]");
+            verdict.scrollIntoView({block: "center"});
+            return true;
+        })()"""
+    )
+    shot("dunning_ab_test.png")
 
     chrome.open(
         f"{base}/odoo/action-dunning_escalation.action_dunning_policy/"
