@@ -371,8 +371,8 @@ PAYMENT_HISTORY = {
 }
 
 # An A/B test of the reminder, on a policy of its own (one level: the reminder 3
-# days after the due date): forty kiosks get the shipped reminder (A), forty a
-# shorter one that puts the pay link first (B). Their invoices fell due
+# days after the due date): forty kiosks get the shipped reminder (A), forty the
+# same reminder whose subject offers to pay in one click (B). Their invoices fell due
 # AB_TEST_DUE days ago; 4 days after the reminder, AB_TEST_PAID_QUICKLY of each
 # variant's kiosks paid, the rest AB_TEST_PAID_LATER days after their due date.
 AB_TEST_KIOSKS = 40
@@ -712,11 +712,10 @@ class DemoData:
         ({day offset: invoices}) for the replay."""
         reminder = self.env.ref("dunning_escalation.mail_template_dunning_level_1")
         short = reminder.copy(
-            {
-                "name": "Dunning: reminder, pay link first",
-                "subject": "Pay invoice {{ object.name or '' }} in one click",
-            }
+            {"subject": "Pay invoice {{ object.name or '' }} in one click"}
         )
+        # A copy is named "... (copy)" whatever it is given.
+        short.name = "Dunning: reminder, pay in one click"
         policy = self.env["dunning.policy"].create(
             {
                 "name": "Kiosks (A/B test of the reminder)",

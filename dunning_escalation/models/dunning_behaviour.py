@@ -52,7 +52,8 @@ def segment_of(figures, limits):
 class DunningBehaviour(models.Model):
     _name = "dunning.behaviour"
     _description = "Customer Payment Behaviour"
-    _order = "company_id, partner_id"
+    # Who owes most first: the customers to look at.
+    _order = "company_id, amount_overdue desc, partner_id"
     _rec_name = "partner_id"
 
     partner_id = fields.Many2one(

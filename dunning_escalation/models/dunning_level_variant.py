@@ -223,11 +223,28 @@ class DunningLevel(models.Model):
 
     def _variant_for(self, partner):
         """The variant of self that ``partner`` gets (an empty record when self
-        tests nothing): the same every time."""
+        tests nothing): the same every time. A customer who got a variant of
+        self keeps it (weights changed or variants added since do not move it);
+        else the hash of self and the customer chooses by the weights."""
         self.ensure_one()
         variants = self.variant_ids
         if not variants:
             return variants
+        given = (
+            self.env["dunning.event"]
+            .sudo()
+            .search(
+                [
+                    ("level_id", "=", self.id),
+                    ("variant_id", "in", variants.ids),
+                    ("move_id.commercial_partner_id", "=", partner.id),
+                ],
+                order="id desc",
+                limit=1,
+            )
+        )
+        if given:
+            return given.variant_id
         index = abtest.pick(
             f"dunning.level:{self.id}", partner.id, variants.mapped("weight")
         )

@@ -148,6 +148,24 @@ class TestDunningAbTests(DunningCase):
             self.Event.search_count([("variant_id", "=", self.variant_b.id)]), 40
         )
 
+    def test_a_customer_keeps_its_variant_when_the_test_changes(self):
+        self._run("2026-03-05")
+        shop_a, shop_b = self.shops_a[0], self.shops_b[0]
+        # B now gets nine customers in ten, and a third variant comes in: the
+        # customers who had a variant keep it.
+        self.variant_b.weight = 9
+        self.env["dunning.level.variant"].create(
+            {"level_id": self.level_1.id, "name": "C", "weight": 5}
+        )
+        self.assertEqual(self.level_1._variant_for(shop_a), self.variant_a)
+        self.assertEqual(self.level_1._variant_for(shop_b), self.variant_b)
+        with freeze_time("2026-03-06"):
+            self.invoices[shop_a].action_dunning_send_again()
+        resent = self._events(self.invoices[shop_a], "email").filtered(
+            lambda e: not e.level_id
+        )
+        self.assertEqual(resent.variant_id, self.variant_a)
+
     def test_weights_are_positive(self):
         with self.assertRaisesRegex(ValidationError, "at least 1"):
             self.variant_b.weight = 0
