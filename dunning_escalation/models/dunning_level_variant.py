@@ -76,44 +76,37 @@ class DunningLevelVariant(models.Model):
         the reminders old enough to tell (sent ``window`` days before ``today``
         or earlier), each invoice once, and those of them paid within the
         window."""
-        Event = self.env["dunning.event"].sudo()
-        base = [
-            ("variant_id", "in", self.ids),
-            ("kind", "in", MESSAGE_KINDS),
-            ("state", "=", "done"),
-            ("date", "<=", today - datetime.timedelta(days=window)),
-        ]
-        sent = dict(Event._read_group(base, ["variant_id"], ["move_id:count_distinct"]))
-        won = dict(
-            Event._read_group(
-                [
-                    *base,
-                    ("paid_date", "!=", False),
-                    ("days_to_pay", "<=", window),
-                ],
-                ["variant_id"],
-                ["move_id:count_distinct"],
-            )
+        base = [("date", "<=", today - datetime.timedelta(days=window))]
+        sent = self._invoices_reminded(base)
+        won = self._invoices_reminded(
+            [*base, ("paid_date", "!=", False), ("days_to_pay", "<=", window)]
         )
         return {
             variant.id: (sent.get(variant, 0), won.get(variant, 0)) for variant in self
         }
 
-    @api.depends_context("dunning_date")
-    def _compute_results(self):
-        today = self.env["account.move"]._dunning_today()
-        Event = self.env["dunning.event"].sudo()
-        totals = dict(
-            Event._read_group(
+    def _invoices_reminded(self, domain):
+        """{variant: invoices reminded} of self's reminders sent and matching
+        ``domain``, each invoice once."""
+        return dict(
+            self.env["dunning.event"]
+            .sudo()
+            ._read_group(
                 [
                     ("variant_id", "in", self.ids),
                     ("kind", "in", MESSAGE_KINDS),
                     ("state", "=", "done"),
+                    *domain,
                 ],
                 ["variant_id"],
                 ["move_id:count_distinct"],
             )
         )
+
+    @api.depends_context("dunning_date")
+    def _compute_results(self):
+        today = self.env["account.move"]._dunning_today()
+        totals = self._invoices_reminded([])
         for variant in self:
             variant.sent_count = totals.get(variant, 0)
         for window in WINDOWS:
