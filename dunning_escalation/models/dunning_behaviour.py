@@ -102,7 +102,7 @@ class DunningBehaviour(models.Model):
     )
     segment = fields.Selection(SEGMENTS, readonly=True, index=True)
     segment_since = fields.Date(readonly=True)
-    reason = fields.Char(string="Why", readonly=True)
+    reason = fields.Char(string="Why", compute="_compute_reason")
 
     _partner_company_unique = models.UniqueIndex(
         "(partner_id, company_id)", "A customer has one payment behaviour a company."
@@ -137,42 +137,55 @@ class DunningBehaviour(models.Model):
             if partner_ids is not None
             else SQL()
         )
-        # An invoice's payment day: the last reconciliation of its receivable
-        # lines. Open invoices count their days overdue until today.
+        # Each part of an invoice paid counts the days from the due date to its
+        # own reconciliation, weighted by its amount; what is still open counts
+        # the days until today. An invoice's days, weighted by its amount, make
+        # the customer's.
         rows = self.env.execute_query(
             SQL(
                 """
                 WITH invoices AS (
-                    SELECT m.commercial_partner_id AS partner_id,
+                    SELECT m.id,
+                           m.commercial_partner_id AS partner_id,
                            m.invoice_date_due AS due,
                            m.payment_state IN ('not_paid', 'partial') AS open,
                            ABS(m.amount_total_signed) AS amount,
-                           ABS(m.amount_residual_signed) AS residual,
-                           (SELECT MAX(p.max_date)
-                              FROM account_move_line l
-                              JOIN account_partial_reconcile p
-                                ON p.debit_move_id = l.id
-                             WHERE l.move_id = m.id
-                               AND l.display_type = 'payment_term') AS paid_on
+                           ABS(m.amount_residual_signed) AS residual
                       FROM account_move m
                      WHERE m.company_id = %(company)s
                        AND m.state = 'posted'
                        AND m.move_type IN ('out_invoice', 'out_receipt')
                        AND m.dunning_origin_id IS NULL
-                       AND m.payment_state != 'reversed'
+                       AND m.payment_state NOT IN
+                           ('reversed', 'invoicing_legacy', 'blocked')
                        AND m.invoice_date_due IS NOT NULL
                        AND m.invoice_date_due < %(today)s
                        AND (m.invoice_date_due >= %(start)s
                             OR m.payment_state IN ('not_paid', 'partial'))
                        %(partner_filter)s
+                ), settled AS (
+                    SELECT i.id,
+                           SUM(p.amount) AS paid,
+                           SUM(p.amount * GREATEST(p.max_date - i.due, 0)) AS days
+                      FROM invoices i
+                      JOIN account_move_line l
+                        ON l.move_id = i.id AND l.display_type = 'payment_term'
+                      JOIN account_partial_reconcile p ON p.debit_move_id = l.id
+                     GROUP BY i.id
                 ), lateness AS (
-                    SELECT partner_id, amount, open, residual,
-                           GREATEST(
-                               CASE WHEN open THEN %(today)s - due
-                                    ELSE COALESCE(paid_on, due) - due END,
+                    SELECT i.partner_id, i.amount, i.open, i.residual,
+                           COALESCE(
+                               (COALESCE(s.days, 0)
+                                + CASE WHEN i.open
+                                       THEN i.residual * (%(today)s - i.due)
+                                       ELSE 0 END)
+                               / NULLIF(COALESCE(s.paid, 0)
+                                        + CASE WHEN i.open THEN i.residual
+                                               ELSE 0 END, 0),
                                0
                            ) AS days
-                      FROM invoices
+                      FROM invoices i
+                      LEFT JOIN settled s ON s.id = i.id
                 )
                 SELECT partner_id,
                        COUNT(*),
@@ -200,6 +213,36 @@ class DunningBehaviour(models.Model):
             }
             for partner_id, count, late, days, overdue in rows
         }
+        # A customer whose invoices are not due yet has no history: it is New,
+        # and the rules choose its policy all the same (its reminders before the
+        # due date are the chosen policy's). So is one whose history left the
+        # period.
+        Move = self.env["account.move"].sudo()
+        waiting = Move._read_group(
+            [
+                ("company_id", "=", company.id),
+                ("state", "=", "posted"),
+                ("move_type", "in", ("out_invoice", "out_receipt")),
+                ("dunning_origin_id", "=", False),
+                ("payment_state", "in", ("not_paid", "partial")),
+                *(
+                    [("commercial_partner_id", "in", list(partner_ids))]
+                    if partner_ids is not None
+                    else []
+                ),
+            ],
+            ["commercial_partner_id"],
+        )
+        known = self.sudo().search(
+            [("company_id", "=", company.id)]
+            + (
+                [("partner_id", "in", list(partner_ids))]
+                if partner_ids is not None
+                else []
+            )
+        )
+        for partner in [partner for [partner] in waiting] + list(known.partner_id):
+            figures.setdefault(partner.id, self._no_history())
         if not figures:
             return figures
         # A promise or a dispute covers the invoices of one answer: counted once
@@ -245,40 +288,61 @@ class DunningBehaviour(models.Model):
             figures[partner.id]["broken"] += count
         return figures
 
-    def _reason(self, figures, company):
-        """The figures behind a segment, in the user's words."""
+    @api.model
+    def _no_history(self):
+        return {
+            "invoices": 0,
+            "late": 0,
+            "late_share": 0.0,
+            "days_late": 0.0,
+            "overdue": 0.0,
+            "broken": 0,
+            "disputes": 0,
+        }
+
+    @api.depends(
+        "invoice_count",
+        "late_count",
+        "days_late",
+        "broken_count",
+        "dispute_count",
+        "amount_overdue",
+    )
+    def _compute_reason(self):
+        """The figures behind the segment, in the reader's language."""
         _ = self.env._
-        parts = [
-            _(
-                "%(late)s of %(count)s invoices paid late",
-                late=figures["late"],
-                count=figures["invoices"],
-            ),
-            _(
-                "%s days late on average (by amount)",
-                float_round(figures["days_late"], 1),
-            ),
-        ]
-        if figures["broken"]:
-            parts.append(_("broken promises: %s", figures["broken"]))
-        if figures["disputes"]:
-            parts.append(_("disputes: %s", figures["disputes"]))
-        if figures["overdue"]:
-            parts.append(
+        for behaviour in self:
+            company = behaviour.company_id
+            parts = [
                 _(
-                    "%s overdue now",
-                    format_amount(self.env, figures["overdue"], company.currency_id),
-                )
-            )
-        if figures["invoices"] < company.dunning_segment_min_invoices:
-            parts.insert(
-                0,
-                _(
-                    "Fewer than %s invoices in the period",
-                    company.dunning_segment_min_invoices,
+                    "%(late)s of %(count)s invoices paid late",
+                    late=behaviour.late_count,
+                    count=behaviour.invoice_count,
                 ),
-            )
-        return "; ".join(parts)
+                _("%s days late on average (by amount)", behaviour.days_late),
+            ]
+            if behaviour.broken_count:
+                parts.append(_("broken promises: %s", behaviour.broken_count))
+            if behaviour.dispute_count:
+                parts.append(_("disputes: %s", behaviour.dispute_count))
+            if behaviour.amount_overdue:
+                parts.append(
+                    _(
+                        "%s overdue now",
+                        format_amount(
+                            self.env, behaviour.amount_overdue, company.currency_id
+                        ),
+                    )
+                )
+            if behaviour.invoice_count < company.dunning_segment_min_invoices:
+                parts.insert(
+                    0,
+                    _(
+                        "Fewer than %s invoices in the period",
+                        company.dunning_segment_min_invoices,
+                    ),
+                )
+            behaviour.reason = "; ".join(parts)
 
     @api.model
     def _changed(self, behaviour, vals):
@@ -325,7 +389,6 @@ class DunningBehaviour(models.Model):
                 "dispute_count": values["disputes"],
                 "amount_overdue": values["overdue"],
                 "segment": segment,
-                "reason": self._reason(values, company),
             }
             behaviour = existing.get(partner_id)
             if not behaviour:

@@ -39,6 +39,10 @@ class DunningChannelSms(models.AbstractModel):
             template, variant = lead.level._message_template(
                 "sms", lead.move.commercial_partner_id
             )
+            if not template:
+                # An A/B test's SMS variant, on a level that has no SMS of its
+                # own: the other variants' customers get none.
+                continue
             partner = lead.move._dunning_recipient()
             number, error = partner._dunning_sms_number()
             content = False

@@ -114,7 +114,8 @@ class DunningEvent(models.Model):
         string="Variant",
         readonly=True,
         index="btree_not_null",
-        ondelete="set null",
+        # A variant that was sent is archived, not deleted: its results stay.
+        ondelete="restrict",
         help="The variant of the level's message the customer got (A/B test).",
     )
     promise_broken = fields.Boolean(

@@ -10,6 +10,7 @@ import datetime
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import SQL
 
 from ..tools import abtest
 
@@ -72,43 +73,52 @@ class DunningLevelVariant(models.Model):
             )
 
     def _counts(self, window, today):
-        """{variant id: (reminders, recovered)} of self within ``window`` days:
-        the reminders old enough to tell (sent ``window`` days before ``today``
-        or earlier), each invoice once, and those of them paid within the
-        window."""
-        base = [("date", "<=", today - datetime.timedelta(days=window))]
-        sent = self._invoices_reminded(base)
-        won = self._invoices_reminded(
-            [*base, ("paid_date", "!=", False), ("days_to_pay", "<=", window)]
-        )
-        return {
-            variant.id: (sent.get(variant, 0), won.get(variant, 0)) for variant in self
-        }
-
-    def _invoices_reminded(self, domain):
-        """{variant: invoices reminded} of self's reminders sent and matching
-        ``domain``, each invoice once."""
-        return dict(
-            self.env["dunning.event"]
-            .sudo()
-            ._read_group(
-                [
-                    ("variant_id", "in", self.ids),
-                    ("kind", "in", MESSAGE_KINDS),
-                    ("state", "=", "done"),
-                    *domain,
-                ],
-                ["variant_id"],
-                ["move_id:count_distinct"],
+        """{variant id: (reminders, recovered)} of self within ``window`` days
+        (all of them when ``window`` is None). The unit is a customer reminded
+        on a day (the customer is what a variant is given to: a statement of
+        ten invoices is one reminder, its email and SMS too); a reminder counts
+        once it is ``window`` days old, and is recovered when all its invoices
+        were paid within the window."""
+        self.env.flush_all()
+        cutoff = today - datetime.timedelta(days=window or 0)
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT variant_id,
+                       COUNT(*),
+                       COUNT(*) FILTER (WHERE all_paid AND slowest <= %(window)s)
+                  FROM (
+                      SELECT e.variant_id,
+                             BOOL_AND(e.paid_date IS NOT NULL) AS all_paid,
+                             MAX(e.days_to_pay) AS slowest
+                        FROM dunning_event e
+                        JOIN account_move m ON m.id = e.move_id
+                       WHERE e.variant_id = ANY(%(variants)s)
+                         AND e.kind IN %(kinds)s
+                         AND e.state = 'done'
+                         AND e.level_id IS NOT NULL
+                         AND (%(all)s OR e.date <= %(cutoff)s)
+                       GROUP BY e.variant_id, m.commercial_partner_id, e.date
+                  ) AS reminder
+                 GROUP BY variant_id
+                """,
+                variants=self._origin.ids,
+                kinds=MESSAGE_KINDS,
+                window=window or 0,
+                all=window is None,
+                cutoff=cutoff,
             )
         )
+        found = {variant_id: (sent, won) for variant_id, sent, won in rows}
+        # A variant being added on the form has no reminder yet.
+        return {variant.id: found.get(variant._origin.id, (0, 0)) for variant in self}
 
     @api.depends_context("dunning_date")
     def _compute_results(self):
         today = self.env["account.move"]._dunning_today()
-        totals = self._invoices_reminded([])
+        totals = self._counts(None, today)
         for variant in self:
-            variant.sent_count = totals.get(variant, 0)
+            variant.sent_count = totals[variant.id][0]
         for window in WINDOWS:
             counts = self._counts(window, today)
             for variant in self:

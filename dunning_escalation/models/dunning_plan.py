@@ -316,6 +316,8 @@ class DunningPlan(models.Model):
         editable."""
         for plan in self:
             plan._check_draft()
+            if plan.state == "requested":
+                plan._drop_paid()
             plan.instalment_ids = [Command.clear()] + [
                 Command.create(values) for values in plan._even_schedule()
             ]

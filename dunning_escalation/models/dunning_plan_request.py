@@ -107,23 +107,23 @@ class DunningPlan(models.Model):
     def _request_note(self):
         return self.env._("Payment plan %s requested on the portal", self.name)
 
-    def _end_request_pause(self, reason):
-        """End the pause the request set, where it still holds."""
-        held = self.move_ids.filtered(
+    def _end_request_pause(self, reason, moves=None):
+        """End the pause the request set on its invoices (``moves`` of them),
+        where it still holds."""
+        held = (moves or self.move_ids).filtered(
             lambda m: m.dunning_block_reason == "plan"
             and m.dunning_blocked_until == self.request_pause_until
         )
         held._dunning_unblock(reason)
 
     def _follow_payments(self):
-        """Before a user approves the request: invoices paid since it was made
-        leave it, and when what is left to pay is no longer what the instalments
-        add up to, they are split again evenly, on the same dates; the plan's
-        chatter says so. Nothing to approve when all were paid."""
+        """Before a user approves the request: refuse an approval whose invoices
+        were paid since, or whose instalments no longer add up to what is left,
+        with what to do (*Split Evenly* takes the paid invoices out)."""
         self.ensure_one()
         _ = self.env._
-        open_moves = self.move_ids.filtered(lambda m: m.payment_state in OPEN_STATES)
-        if not open_moves:
+        paid = self.move_ids.filtered(lambda m: m.payment_state not in OPEN_STATES)
+        if paid == self.move_ids:
             raise UserError(
                 _(
                     "The invoices of this request were paid since it was made: "
@@ -131,27 +131,37 @@ class DunningPlan(models.Model):
                     "daily run close it."
                 )
             )
-        left = sum(open_moves.mapped("amount_residual"))
-        scheduled = sum(self.instalment_ids.mapped("amount"))
-        if open_moves == self.move_ids and not self.currency_id.compare_amounts(
-            left, scheduled
-        ):
+        if paid:
+            raise UserError(
+                _(
+                    "Paid since the request: %s. Click Split Evenly to take them "
+                    "out of the plan and split what is left, then approve.",
+                    ", ".join(paid.mapped("display_name")),
+                )
+            )
+
+    def _drop_paid(self):
+        """Take the invoices paid since the request out of it, their pause
+        ended: a request is for what is still to pay."""
+        self.ensure_one()
+        paid = self.move_ids.filtered(lambda m: m.payment_state not in OPEN_STATES)
+        if not paid or paid == self.move_ids:
             return
-        paid = self.move_ids - open_moves
-        self.sudo().write({"move_ids": [Command.set(open_moves.ids)]})
-        dates = self.instalment_ids.sorted(lambda i: (i.date, i.sequence)).mapped(
-            "date"
+        self._end_request_pause(
+            self.env._("Paid since the payment plan %s was requested", self.name),
+            paid,
         )
-        self.instalment_ids = [Command.clear()] + [
-            Command.create(values) for values in self._split(left, dates)
-        ]
+        left = self.move_ids - paid
+        self.sudo().write(
+            {
+                "move_ids": [Command.unlink(move.id) for move in paid],
+                "amount_total": sum(left.mapped("amount_residual")),
+            }
+        )
         self.message_post(
-            body=_(
-                "Paid since the request: %(paid)s. The instalments were split "
-                "again over what is left, %(left)s.",
-                paid=", ".join(paid.mapped("display_name"))
-                or self.currency_id.format(scheduled - left),
-                left=self.currency_id.format(left),
+            body=self.env._(
+                "Paid since the request, taken out: %s.",
+                ", ".join(paid.mapped("display_name")),
             ),
             subtype_xmlid="mail.mt_note",
         )

@@ -70,14 +70,49 @@ class DunningPolicyRule(models.Model):
     def write(self, vals):
         companies = self.company_id
         result = super().write(vals)
+        if {"policy_id", "active", "company_id"} & set(vals):
+            self._recompute_policies()
         self._reassign(companies)
         return result
 
     def unlink(self):
         companies = self.company_id
+        # The customers the rules chose for lose them first (their invoices go
+        # back to the company's default), then the remaining rules choose again.
+        for company in companies:
+            self._holders(company).write({"dunning_rule_id": False})
         result = super().unlink()
         self.browse()._reassign(companies)
         return result
+
+    def _holders(self, company):
+        """The customers of ``company`` whose policy a rule of self chose."""
+        return (
+            self.env["res.partner"]
+            .sudo()
+            .with_company(company)
+            .search([("dunning_rule_id", "in", self.ids)])
+        )
+
+    def _recompute_policies(self):
+        """Have the open invoices of the customers the rules of self chose for
+        take the rules' policies again: the rule changed, not the customers, so
+        nothing else tells their invoices (in whichever company the user
+        works)."""
+        Move = self.env["account.move"].sudo()
+        for company in self.company_id:
+            customers = self._holders(company)
+            if not customers:
+                continue
+            moves = Move.search(
+                [
+                    ("company_id", "=", company.id),
+                    ("commercial_partner_id", "in", customers.ids),
+                    ("state", "=", "posted"),
+                    ("payment_state", "in", ("not_paid", "partial")),
+                ]
+            )
+            self.env.add_to_compute(Move._fields["dunning_policy_id"], moves)
 
     def _reassign(self, companies=None):
         """Choose again the policy of the customers of the companies of self (or

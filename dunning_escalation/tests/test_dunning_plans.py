@@ -687,7 +687,14 @@ class TestDunningPlanPortal(DunningCase, HttpCase):
                 active_model="account.move", active_ids=self.second.ids
             ).create({"payment_date": "2026-03-08"})._create_payments()
         self.env.invalidate_all()
+        # Approving as it stands is refused, with what to do.
+        with (
+            freeze_time("2026-03-09"),
+            self.assertRaisesRegex(UserError, "Click Split Evenly"),
+        ):
+            plan.with_user(self.accountant).action_agree()
         with freeze_time("2026-03-09"):
+            plan.with_user(self.accountant).action_compute_schedule()
             plan.with_user(self.accountant).action_agree()
         self.env.invalidate_all()
         # 300.00 left of 450.00: three instalments of 100.00 on the dates asked.
@@ -699,8 +706,9 @@ class TestDunningPlanPortal(DunningCase, HttpCase):
             [D(2026, 3, 20), D(2026, 4, 20), D(2026, 5, 20)],
         )
         notes = " ".join(plan.message_ids.mapped("body"))
-        self.assertIn(f"Paid since the request: {self.second.name}", notes)
-        self.assertRegex(notes, r"split again over what is left, .{0,8}300\.00")
+        self.assertIn(f"Paid since the request, taken out: {self.second.name}", notes)
+        # The invoice taken out is no longer held by the request.
+        self.assertFalse(self.second.dunning_block_reason)
 
     def test_a_request_paid_in_full_before_the_answer_is_closed(self):
         with freeze_time("2026-03-06"):

@@ -188,6 +188,48 @@ class TestPaymentBehaviour(DunningCase):
             self.chronic | self.slow,
         )
 
+    def test_each_part_paid_weighs_by_its_own_day(self):
+        partial = self.env["res.partner"].create({"name": "Partial BV"})
+        first = self._invoice("2026-01-10", 1000.0, partner=partial)
+        for amount, day in ((600.0, "2026-01-10"), (400.0, "2026-02-19")):
+            with freeze_time(day):
+                self.env["account.payment.register"].with_context(
+                    active_model="account.move", active_ids=first.ids
+                ).create({"amount": amount, "payment_date": day})._create_payments()
+        for due in ("2026-02-10", "2026-03-10"):
+            self._pay_in_full(self._invoice(due, 500.0, partner=partial), due)
+        # 600.00 on the day and 400.00 forty days late: 16 days for the first
+        # invoice, (1000 x 16 + 500 x 0 + 500 x 0) / 2000 = 8 days; one of three
+        # paid late.
+        self._run("2026-04-20")
+        self.assertRecordValues(
+            self._behaviour(partial),
+            [
+                {
+                    "invoice_count": 3,
+                    "late_count": 1,
+                    "late_share": 33.3,
+                    "days_late": 8.0,
+                    "segment": "usual",
+                }
+            ],
+        )
+
+    def test_a_new_customer_gets_its_rule_before_its_first_due_date(self):
+        self.env["dunning.policy.rule"].create(
+            {"name": "Newcomers", "segment": "new", "policy_id": self.early.id}
+        )
+        newbie = self.env["res.partner"].create({"name": "Newbie Ltd"})
+        coming = self._invoice("2026-05-10", 300.0, partner=newbie)
+        self._run("2026-04-20")
+        self.assertRecordValues(
+            self._behaviour(newbie),
+            [{"invoice_count": 0, "segment": "new", "amount_overdue": 0.0}],
+        )
+        self.assertEqual(coming.dunning_policy_id, self.early)
+        # The newcomer of setUpClass, whose only invoice is paid, is New too.
+        self.assertEqual(self.newcomer_move.dunning_policy_id, self.early)
+
     def test_a_broken_promise_and_a_dispute_count(self):
         open_move = self._invoice("2026-04-12", 100.0, partner=self.slow)
         with freeze_time("2026-04-14"):

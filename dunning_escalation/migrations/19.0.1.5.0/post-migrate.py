@@ -5,6 +5,8 @@
 - A customer's request that a user refused was stored as cancelled: it is refused
   (never agreed, asked on the portal), so that the portal does not offer those
   invoices again.
+- A request still waiting for an answer holds its invoices until a user answers:
+  their pause takes the reason only a plan ends.
 """
 
 import logging
@@ -28,3 +30,16 @@ def migrate(cr, version):
         """
     )
     _logger.info("dunning: %s refused payment plan requests", cr.rowcount)
+    cr.execute(
+        """
+        UPDATE account_move m
+           SET dunning_block_reason = 'plan'
+          FROM account_move_dunning_plan_rel rel
+          JOIN dunning_plan p ON p.id = rel.dunning_plan_id
+         WHERE rel.account_move_id = m.id
+           AND p.state = 'requested'
+           AND m.dunning_block_reason = 'other'
+           AND m.dunning_blocked_until = p.request_pause_until
+        """
+    )
+    _logger.info("dunning: %s invoices held by a plan request", cr.rowcount)
