@@ -9,6 +9,7 @@
     "website": "https://github.com/dunning-escalation/dunning_escalation",
     "depends": [
         "account",
+        "account_payment",
         "account_qr_code_sepa",
         "mail",
         "sms",

@@ -13,6 +13,7 @@ from . import account_move_waiver
 from . import dunning_behaviour
 from . import dunning_channel
 from . import dunning_channel_call
+from . import dunning_channel_collect
 from . import dunning_channel_letter
 from . import dunning_channel_mail
 from . import dunning_channel_sms

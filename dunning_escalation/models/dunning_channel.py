@@ -57,6 +57,13 @@ class DunningChannel(models.AbstractModel):
         message is out."""
         raise NotImplementedError
 
+    @api.model
+    def _channel_takes_over(self, decisions, delivered):
+        """The ids of the invoices of ``decisions`` this channel dealt with for
+        the level (a charge that paid them): the later channels skip them and
+        the level waits. ``delivered`` is what ``_channel_send`` returned."""
+        return set()
+
     # ------------------------------------------------------------------
     # Shared by the channels
     # ------------------------------------------------------------------

@@ -24,6 +24,7 @@ EVENT_KINDS = [
     ("write_off", "Written Off"),
     ("reply", "Customer Reply"),
     ("plan", "Payment Plan"),
+    ("collect", "Charged Saved Payment Method"),
 ]
 
 # What a user may fill in on the history, by hand.
@@ -118,6 +119,15 @@ class DunningEvent(models.Model):
         ondelete="restrict",
         help="The variant of the level's message the customer got (A/B test).",
     )
+    transaction_id = fields.Many2one(
+        "payment.transaction",
+        string="Payment Transaction",
+        readonly=True,
+        ondelete="set null",
+        help="The charge of the customer's saved payment method.",
+        # Readable by the invoicing users (account_payment's access).
+        groups="account.group_account_invoice",
+    )
     promise_broken = fields.Boolean(
         readonly=True,
         help="The pause of a promise to pay ended with the invoice still unpaid "
@@ -197,6 +207,11 @@ class DunningEvent(models.Model):
         "back in-house, or written off.",
     )
 
+    # One charge of a saved payment method an invoice a day, whatever runs.
+    _collect_once_a_day = models.UniqueIndex(
+        "(move_id, date) WHERE kind = 'collect'",
+        "This invoice was charged today already.",
+    )
     # A step cancelled since (a handoff recalled) may be taken again.
     _step_once = models.UniqueIndex(
         f"(move_id, level_id, kind) WHERE kind IN {STEP_KINDS} "

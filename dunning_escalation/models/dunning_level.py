@@ -234,3 +234,48 @@ class DunningLevel(models.Model):
                         )
                     )
                 previous = level
+
+    # ------------------------------------------------------------------
+    # The charge of the saved payment method (dunning_channel_collect.py)
+    # ------------------------------------------------------------------
+
+    collect_token = fields.Boolean(
+        string="Charge the Saved Payment Method",
+        help="Before the level's messages, charge what the invoice has left to pay "
+        "to the payment method the customer saved on the portal (a card, a direct "
+        "debit mandate), where its provider charges saved methods. Paid, the level "
+        "sends nothing; refused, its messages go out with the reason and the link "
+        "to update the payment method.",
+    )
+    collect_retry_days = fields.Char(
+        string="Charge Again On (days after due)",
+        help="After a refused charge, the days after the due date on which the run "
+        "charges again while the invoice is open, separated by commas: 5,9 for "
+        "example.",
+    )
+
+    @api.constrains("collect_retry_days")
+    def _check_collect_retry_days(self):
+        for level in self:
+            level._collect_days()
+
+    def _collect_days(self):
+        """The retry days of self, sorted; a clear error for what is not a list
+        of whole days."""
+        self.ensure_one()
+        text = (self.collect_retry_days or "").replace(" ", "")
+        if not text:
+            return []
+        try:
+            days = sorted({int(part) for part in text.split(",") if part})
+        except ValueError:
+            days = None
+        if days is None or any(day < 0 for day in days):
+            raise UserError(
+                self.env._(
+                    "Charge Again On (days after due) takes whole days separated by "
+                    "commas, such as 5,9; not %s.",
+                    self.collect_retry_days,
+                )
+            )
+        return days

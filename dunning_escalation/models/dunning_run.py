@@ -72,6 +72,8 @@ class DunningRun(models.AbstractModel):
         run.env["dunning.behaviour"]._refresh(company, today)
         # Charges put off on earlier days come before today's steps.
         run._retry_charges(company, today)
+        # A refused saved payment method is charged again on its retry days.
+        run._retry_collections(company, today)
         return run._escalate_company(company, today)
 
     @api.model
@@ -291,6 +293,10 @@ class DunningRun(models.AbstractModel):
             delivered = channel._channel_send(wanted, today, statements)
             if channel._channel_gates_level:
                 held_back |= {d.move.id for d in wanted} - delivered
+            taken = channel._channel_takes_over(wanted, delivered)
+            if taken:
+                held_back |= taken
+                moving = [d for d in moving if d.move.id not in taken]
         Move = self.env["account.move"]
         for level in {d.level for d in moving if d.level.handoff}:
             Move.browse(

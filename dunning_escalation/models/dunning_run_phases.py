@@ -143,6 +143,32 @@ class DunningRun(models.AbstractModel):
         Event.create(events)
 
     @api.model
+    def _retry_collections(self, company, today):
+        """Charge again, on their level's retry days, the invoices whose saved
+        payment method was refused: open, in house, not paused, of a customer
+        still in dunning (dunning_channel_collect.py)."""
+        moves = self.env["account.move"].search(
+            [
+                ("company_id", "=", company.id),
+                ("state", "=", "posted"),
+                ("payment_state", "in", OPEN_STATES),
+                ("dunning_handed_off", "=", False),
+                ("dunning_level_id.collect_token", "=", True),
+                ("dunning_level_id.collect_retry_days", "!=", False),
+                ("dunning_event_ids", "any", [("kind", "=", "collect")]),
+                "|",
+                ("dunning_blocked_until", "=", False),
+                ("dunning_blocked_until", "<=", today),
+            ]
+        )
+        moves = moves.filtered(
+            lambda move: move.dunning_block_reason != "plan"
+            and not move.no_followup
+            and not move.commercial_partner_id.with_company(company).dunning_excluded
+        )
+        return self.env["dunning.channel.collect"]._retry(moves, today)
+
+    @api.model
     def _retry_charges(self, company, today):
         """Take again the charges put off until today or earlier: the consumer's
         waiting period over, an exchange or statutory rate added since. Whatever

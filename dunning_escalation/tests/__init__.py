@@ -4,6 +4,7 @@ from . import test_dunning_actions
 from . import test_dunning_analysis
 from . import test_dunning_channels
 from . import test_dunning_charges
+from . import test_dunning_collect
 from . import test_dunning_config
 from . import test_dunning_delivery
 from . import test_dunning_demo
