@@ -34,6 +34,7 @@ SCREENSHOTS = [
     ("dunning_customer_statement.png", "A customer's dunning statement"),
     ("dunning_segments.png", "Customers by payment segment, with why"),
     ("dunning_ab_test.png", "An A/B test of a reminder and its verdict"),
+    ("dunning_collect.png", "Saved payment methods charged: paid, and refused"),
 ]
 
 

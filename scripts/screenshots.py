@@ -544,6 +544,26 @@ def take(odoo, chrome, records, work):
     )
     shot("dunning_ab_test.png")
 
+    # The charges of saved payment methods: paid, and refused with the reason.
+    chrome.do_action(
+        {
+            "type": "ir.actions.act_window",
+            "res_model": "dunning.event",
+            "views": [[False, "list"]],
+            "name": "Dunning History",
+            "domain": [
+                ["kind", "in", ["collect", "email"]],
+                [
+                    "partner_id.name",
+                    "in",
+                    ["Bloemenhuis Jansen B.V.", "Fietsenmakerij De Spaak"],
+                ],
+            ],
+        },
+        ".o_list_view .o_data_row td[name=kind]",
+    )
+    shot("dunning_collect.png")
+
     chrome.open(
         f"{base}/odoo/action-dunning_escalation.action_dunning_policy/"
         f"{records['policy_id']}",

@@ -484,6 +484,8 @@ class DemoData:
         self.env = env
         # The payments of the A/B test's kiosks, by day offset (see _ab_test).
         self.ab_payments = {}
+        # The invoices of the customers who saved a card (see _saved_methods).
+        self.saved_methods = {}
 
     def populate(self):
         """Create the demo customers, their invoices and the job's history up to
@@ -501,6 +503,7 @@ class DemoData:
         self._payment_history(company, customers, today)
         moves = self._invoices(company, customers, today)
         self._ab_test(company, today)
+        self.saved_methods = self._saved_methods(company, policy, today)
         self._replay(moves, today)
         return moves
 
@@ -802,6 +805,84 @@ class DemoData:
                 self.ab_payments.setdefault(offset, self.env["account.move"])
                 self.ab_payments[offset] |= paid
         return variants
+
+    def _saved_methods(self, company, policy, today):
+        """Two customers who saved a card on the portal (Odoo's demo provider,
+        when payment_demo is installed): the reminder level charges it first.
+        Bloemenhuis Jansen's card pays its invoice at the reminder; De Spaak's is
+        refused, so its reminder goes out with the link to update it, and the
+        run charges again 7 days after the due date. Returns their invoices by
+        outcome."""
+        provider = self.env["payment.provider"].search(
+            [("code", "=", "demo"), ("company_id", "=", company.id)], limit=1
+        )
+        if not provider:
+            return {}
+        provider.state = "test"
+        reminder = policy.level_ids.filtered(lambda level: level.delay_days == 3)
+        reminder.write({"collect_token": True, "collect_retry_days": "7"})
+        country = self.env["res.country"].search([("code", "=", "NL")], limit=1)
+        currency = self._currency(company, "NL", today)
+        method = self.env.ref("payment_demo.payment_method_demo")
+        invoices = {}
+        for outcome, name, email, due_in, amount in (
+            (
+                "done",
+                "Bloemenhuis Jansen B.V.",
+                "administratie@jansen.example",
+                -10,
+                640.0,
+            ),
+            ("error", "Fietsenmakerij De Spaak", "info@despaak.example", -4, 215.0),
+        ):
+            customer = self.env["res.partner"].create(
+                {
+                    "name": name,
+                    "email": email,
+                    "is_company": True,
+                    "country_id": country.id,
+                }
+            )
+            customer.with_company(company).dunning_policy_id = policy
+            self.env["payment.token"].create(
+                {
+                    "provider_id": provider.id,
+                    "payment_method_id": method.id,
+                    "partner_id": customer.id,
+                    "payment_details": "4242" if outcome == "done" else "0002",
+                    "provider_ref": f"demo-{customer.id}",
+                    "demo_simulated_state": outcome,
+                }
+            )
+            due = today + datetime.timedelta(days=due_in)
+            move = (
+                self.env["account.move"]
+                .with_company(company)
+                .create(
+                    {
+                        "move_type": "out_invoice",
+                        "partner_id": customer.id,
+                        "invoice_date": due - datetime.timedelta(days=30),
+                        "invoice_date_due": due,
+                        "currency_id": currency.id,
+                        "invoice_line_ids": [
+                            Command.create(
+                                {
+                                    "name": "Plants and flowers, weekly delivery"
+                                    if outcome == "done"
+                                    else "Bicycle repairs",
+                                    "quantity": 1,
+                                    "price_unit": amount,
+                                    "tax_ids": [],
+                                }
+                            )
+                        ],
+                    }
+                )
+            )
+            move.action_post()
+            invoices[outcome] = move
+        return invoices
 
     def _replay(self, moves, today):
         """Run the daily job for each of the last REPLAY_DAYS days and today, the

@@ -193,6 +193,41 @@ class TestDunningDemo(AccountTestInvoicingCommon):
             "B recovers 30 points more within 14 days than A; 99% confidence",
         )
 
+    def test_customers_who_saved_a_card(self):
+        def invoice_of(name):
+            return self.env["account.move"].search(
+                [("partner_id.name", "=", name), ("move_type", "=", "out_invoice")]
+            )
+
+        paid = invoice_of("Bloemenhuis Jansen B.V.")
+        refused = invoice_of("Fietsenmakerij De Spaak")
+        # The card paid at the reminder (due 10 days before the 24th): the
+        # friendly reminder before the due date was the only mail.
+        charge = self.Event.search(
+            [("move_id", "=", paid.id), ("kind", "=", "collect")]
+        )
+        self.assertRecordValues(
+            charge, [{"state": "done", "amount": 640.0, "date": D(2026, 11, 17)}]
+        )
+        self.assertEqual(charge.level_id.name, "Reminder")
+        self.assertIn(paid.payment_state, ("paid", "in_payment"))
+        mails = self.Event.search([("move_id", "=", paid.id), ("kind", "=", "email")])
+        self.assertEqual(mails.level_id.mapped("name"), ["Friendly reminder"])
+        # The other card was refused: the reminder went out, saying so.
+        charge = self.Event.search(
+            [("move_id", "=", refused.id), ("kind", "=", "collect")]
+        )
+        self.assertRecordValues(
+            charge, [{"state": "failed", "amount": 215.0, "date": D(2026, 11, 23)}]
+        )
+        mail = self.env["mail.mail"].search(
+            [("model", "=", "account.move"), ("res_id", "=", refused.id)],
+            order="id desc",
+            limit=1,
+        )
+        self.assertIn("We could not charge your saved payment method", mail.body_html)
+        self.assertIn("/my/payment_method", mail.body_html)
+
     def test_a_payment_plan_runs(self):
         plan = self.env["dunning.plan"].search(
             [("move_ids", "in", self.moves["becker_final"].ids)]
