@@ -131,41 +131,32 @@ class DunningChannelCollect(models.AbstractModel):
             return "none"
         transaction = self._charge(move, token)
         move.invalidate_recordset(["payment_state", "amount_residual"])
-        if transaction.state == "done" and move.payment_state not in OPEN_STATES:
-            event.write(
-                {
-                    "state": "done",
-                    "transaction_id": transaction.id,
-                    "reason": self.env._(
-                        "Paid by %(method)s (%(reference)s)",
-                        method=token.display_name,
-                        reference=transaction.reference,
-                    ),
-                }
+        _ = self.env._
+        method = token.display_name
+        if transaction.state == "done":
+            # Paid; an invoice still open after it (a payment the provider
+            # lowered) is reminded for the rest.
+            settled = move.payment_state not in OPEN_STATES
+            outcome, state = ("paid" if settled else "refused"), "done"
+            reason = _(
+                "Paid by %(method)s (%(reference)s)",
+                method=method,
+                reference=transaction.reference,
             )
-            return "paid"
-        if transaction.state in IN_FLIGHT:
-            event.write(
-                {
-                    "transaction_id": transaction.id,
-                    "reason": self.env._(
-                        "Charge of %s pending at the provider", token.display_name
-                    ),
-                }
+        elif transaction.state in IN_FLIGHT:
+            outcome, state = "pending", "waiting"
+            reason = _("Charge of %s pending at the provider", method)
+        else:
+            outcome, state = "refused", "failed"
+            reason = _(
+                "%(method)s refused: %(why)s",
+                method=method,
+                why=transaction.state_message or transaction.state,
             )
-            return "pending"
         event.write(
-            {
-                "state": "failed",
-                "transaction_id": transaction.id,
-                "reason": self.env._(
-                    "%(method)s refused: %(why)s",
-                    method=token.display_name,
-                    why=transaction.state_message or transaction.state,
-                ),
-            }
+            {"state": state, "transaction_id": transaction.id, "reason": reason}
         )
-        return "refused"
+        return outcome
 
     @api.model
     def _charge(self, move, token):
