@@ -161,6 +161,8 @@ def run_ours(env, meter, date, fees):
     meter.wrap(Move, "message_post", "queue")
     meter.wrap(Move, "_dunning_charge_many", "fees")
     meter.wrap(Move, "_dunning_handoff", "handoff")
+    # Each customer's payment behaviour and the policy its rules choose.
+    meter.wrap(env.registry["dunning.behaviour"], "_refresh", "behaviour")
     if fees:
         for policy in env["dunning.policy"].search([]):
             policy._ordered_levels()[-1:].fee_fixed = 5.0
