@@ -85,15 +85,6 @@ class AccountMove(models.Model):
         copy=False,
         groups="account.group_account_invoice,account.group_account_readonly",
     )
-    dunning_clock_days = fields.Integer(
-        string="Days Under a Payment Plan",
-        readonly=True,
-        copy=False,
-        help="Days the invoice spent under payment plans that ended unpaid: "
-        "they do not count toward its next level, so that dunning resumes "
-        "where it stood when the plan was agreed.",
-        groups="account.group_account_invoice,account.group_account_readonly",
-    )
     dunning_next_date = fields.Date(
         string="Next Dunning Step",
         compute="_compute_dunning_next_date",
@@ -595,33 +586,6 @@ class AccountMove(models.Model):
                 note=f": {note}" if note else "",
             ),
         )
-
-    def _dunning_policy_source(self):
-        """Where self's policy comes from, in words (the dry run says it)."""
-        self.ensure_one()
-        _ = self.env._
-        if not self.dunning_policy_id:
-            return ""
-        partner = self.commercial_partner_id.with_company(self.company_id)
-        if partner.dunning_policy_id:
-            return _("Set on the customer")
-        rule = partner.dunning_rule_id
-        if rule:
-            segments = dict(
-                partner._fields["dunning_segment"]._description_selection(self.env)
-            )
-            return _(
-                "Rule %(rule)s (customer %(segment)s)",
-                rule=rule.name,
-                segment=segments.get(partner.dunning_segment, "-"),
-            )
-        return _("The company's default")
-
-    def _dunning_ladder_due(self):
-        """The day self's ladder counts from: its due date, later by the days it
-        spent under payment plans that ended unpaid."""
-        self.ensure_one()
-        return fields.Date.add(self.invoice_date_due, days=self.dunning_clock_days)
 
     def _dunning_unblock(self, reason, promise_broken=False):
         events = self._dunning_record("unblock", reason)

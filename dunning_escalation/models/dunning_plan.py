@@ -11,8 +11,6 @@ This file holds what a plan is and what users do with it; the daily run's side
 customer's request from the portal dunning_plan_request.py, the schedule
 ``dunning.plan.instalment`` dunning_plan_instalment.py."""
 
-from dateutil.relativedelta import relativedelta
-
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import float_compare
@@ -450,36 +448,6 @@ class DunningPlan(models.Model):
             "move_ids": [Command.set(moves.ids)],
             "amount_total": sum(moves.mapped("amount_residual")),
         }
-
-    def _even_schedule(self):
-        """The instalments of an even split of what the invoices have left to
-        pay, the interval apart from the first date."""
-        self.ensure_one()
-        return self._split(
-            sum(self.move_ids.mapped("amount_residual")),
-            [
-                self.first_date + relativedelta(months=self.interval_months * index)
-                for index in range(self.instalment_count)
-            ],
-        )
-
-    def _split(self, total, dates):
-        """Instalments of ``total`` on ``dates``: amounts rounded to the
-        currency, the remainder on the last."""
-        self.ensure_one()
-        currency = self.currency_id
-        each = currency.round(total / len(dates))
-        last = len(dates) - 1
-        return [
-            {
-                "sequence": index + 1,
-                "date": day,
-                "amount": each
-                if index < last
-                else currency.round(total - each * index),
-            }
-            for index, day in enumerate(dates)
-        ]
 
     def _check_user(self):
         self.env["account.move"]._dunning_check_group(

@@ -3,6 +3,8 @@ the plan's invoices were paid; an agreed schedule does not change."""
 
 from datetime import date
 
+from dateutil.relativedelta import relativedelta
+
 from odoo import api, fields, models
 from odoo.tools import float_compare, float_is_zero
 
@@ -71,3 +73,28 @@ class DunningPlanInstalment(models.Model):
         if set(vals) & {"date", "amount", "plan_id"}:
             self.plan_id._check_schedule_open()
         return super().write(vals)
+
+
+class DunningPlan(models.Model):
+    _inherit = "dunning.plan"
+
+    def _even_schedule(self):
+        """The instalments of an even split of what the invoices have left to
+        pay, the interval apart from the first date: amounts rounded to the
+        currency, the remainder on the last."""
+        self.ensure_one()
+        currency = self.currency_id
+        total = sum(self.move_ids.mapped("amount_residual"))
+        count = self.instalment_count
+        each = currency.round(total / count)
+        return [
+            {
+                "sequence": index + 1,
+                "date": self.first_date
+                + relativedelta(months=self.interval_months * index),
+                "amount": each
+                if index < count - 1
+                else currency.round(total - each * index),
+            }
+            for index in range(count)
+        ]

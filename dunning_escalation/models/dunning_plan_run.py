@@ -148,3 +148,26 @@ class DunningPlan(models.Model):
             or self.move_ids,
         )
         self._tell_customer("broken", missed)
+
+
+class AccountMove(models.Model):
+    """The clock of an invoice's ladder, which a plan that ends unpaid stops for
+    the days it ran (``dunning.plan._release``)."""
+
+    _inherit = "account.move"
+
+    dunning_clock_days = fields.Integer(
+        string="Days Under a Payment Plan",
+        readonly=True,
+        copy=False,
+        help="Days the invoice spent under payment plans that ended unpaid: "
+        "they do not count toward its next level, so that dunning resumes "
+        "where it stood when the plan was agreed.",
+        groups="account.group_account_invoice,account.group_account_readonly",
+    )
+
+    def _dunning_ladder_due(self):
+        """The day self's ladder counts from: its due date, later by the days it
+        spent under payment plans that ended unpaid."""
+        self.ensure_one()
+        return fields.Date.add(self.invoice_date_due, days=self.dunning_clock_days)

@@ -164,3 +164,28 @@ class DunningPolicyRule(models.Model):
         Partner = self.env["res.partner"].sudo().with_company(company)
         for rule, partner_ids in by_rule.items():
             Partner.browse(partner_ids).write({"dunning_rule_id": rule.id})
+
+
+class AccountMove(models.Model):
+    _inherit = "account.move"
+
+    def _dunning_policy_source(self):
+        """Where self's policy comes from, in words (the dry run says it)."""
+        self.ensure_one()
+        _ = self.env._
+        if not self.dunning_policy_id:
+            return ""
+        partner = self.commercial_partner_id.with_company(self.company_id)
+        if partner.dunning_policy_id:
+            return _("Set on the customer")
+        rule = partner.dunning_rule_id
+        if rule:
+            segments = dict(
+                partner._fields["dunning_segment"]._description_selection(self.env)
+            )
+            return _(
+                "Rule %(rule)s (customer %(segment)s)",
+                rule=rule.name,
+                segment=segments.get(partner.dunning_segment, "-"),
+            )
+        return _("The company's default")
