@@ -2,7 +2,7 @@
     "name": "Dunning Escalation",
     "summary": "Escalate overdue customer invoices through dunning levels: reminders, "
     "late fees, statutory interest and collection-agency handoff",
-    "version": "19.0.1.5.0",
+    "version": "19.0.1.6.0",
     "category": "Accounting/Accounting",
     "license": "AGPL-3",
     "author": "dunning_escalation developers",
@@ -27,6 +27,7 @@
         "data/project_data.xml",
         "data/ir_cron_data.xml",
         "data/dunning_interest_rate_data.xml",
+        "data/dunning_reference_rate_data.xml",
         "views/dunning_policy_views.xml",
         "views/dunning_behaviour_views.xml",
         "views/dunning_interest_rate_views.xml",

@@ -29,6 +29,9 @@ from . import dunning_plan_request
 from . import dunning_plan_run
 from . import dunning_policy
 from . import dunning_policy_rule
+from . import dunning_rate_watch
+from . import dunning_reference_rate
+from . import dunning_reference_rate_fetch
 from . import dunning_run
 from . import dunning_run_phases
 from . import ir_actions_report

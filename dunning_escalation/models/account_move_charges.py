@@ -5,6 +5,7 @@ legal waiting periods and refusals, and what is put off until a later run."""
 import datetime
 
 from odoo import fields, models
+from odoo.tools import format_date
 
 from ..tools import legal
 
@@ -15,6 +16,12 @@ CHARGE_KINDS = ("fee", "interest")
 # The states of a charge put off (the law's waiting period, a rate to add), which
 # the run takes again on its retry date.
 PUT_OFF_STATES = ("waiting", "failed")
+
+
+def _percent(value):
+    """A rate as the law publishes it: two decimals at least (10.40, 10.50),
+    more when it has them (1.625)."""
+    return f"{value:.2f}" if value == round(value, 2) else f"{value.normalize()}"
 
 
 class AccountMove(models.Model):
@@ -315,9 +322,21 @@ class AccountMove(models.Model):
         start = max(due, charged_until) if charged_until else due
         if today <= start:
             return None
-        rates = legal.rates_for(
-            profile, self.env["dunning.interest.rate"]._rates(profile), due
-        )
+        known = self.env["dunning.interest.rate"]._rates(profile)
+        missing = legal.missing_rate_from(profile, known, due, today)
+        if missing:
+            # Never an earlier half year's rate for a day of a new one: the whole
+            # step waits for the rate, and charges every day at its own rate then.
+            raise ValueError(
+                _(
+                    "no statutory rate for %(profile)s from %(date)s; once the rate "
+                    "is entered (or derived from its reference rate), the next run "
+                    "charges it",
+                    profile=profile,
+                    date=format_date(self.env, missing),
+                )
+            )
+        rates = legal.rates_for(profile, known, due)
         payments = self._dunning_payments()
         compound = profile in legal.COMPOUND_YEARLY
 
@@ -328,9 +347,9 @@ class AccountMove(models.Model):
 
         amount = interest(today) - (interest(start) if start > due else 0)
         used = sorted(
-            {str(legal.rate_on(rates, start + ONE_DAY))}
+            {_percent(legal.rate_on(rates, start + ONE_DAY))}
             | {
-                str(percent)
+                _percent(percent)
                 for date_from, percent in rates
                 if start < date_from <= today
             }

@@ -3,6 +3,7 @@ from decimal import Decimal
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..tools import legal
 from .dunning_policy import LEGAL_PROFILES
 
 
@@ -29,6 +30,33 @@ class DunningInterestRate(models.Model):
         help="Derived from the reference rate and the statutory formula, not read "
         "from an official notice: check it before relying on it.",
     )
+    reference_rate_id = fields.Many2one(
+        "dunning.reference.rate",
+        string="Derived From",
+        readonly=True,
+        ondelete="cascade",
+        index="btree_not_null",
+        help="The reference rate this rate follows; empty for a rate typed in.",
+    )
+    proposed_percent = fields.Float(
+        string="Derived Rate (%)",
+        digits=(16, 4),
+        readonly=True,
+        help="What the reference rate gives for this profile and half year, where "
+        "it differs from the rate typed in: choose which one applies.",
+    )
+    proposed_reference_id = fields.Many2one(
+        "dunning.reference.rate",
+        string="Derived Rate From",
+        readonly=True,
+        ondelete="set null",
+    )
+    declined_percent = fields.Float(
+        digits=(16, 4),
+        readonly=True,
+        help="A derived rate a person declined for the rate typed in: not proposed "
+        "again.",
+    )
 
     _profile_date_unique = models.Constraint(
         "UNIQUE(legal_profile, date_from)",
@@ -48,6 +76,66 @@ class DunningInterestRate(models.Model):
                         date=rate.date_from,
                     )
                 )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        rates = super().create(vals_list)
+        if not self.env.context.get("dunning_deriving"):
+            rates._dunning_adopt_derived()
+        return rates
+
+    def write(self, vals):
+        # A rate a person changes is theirs: typed in, no longer derived.
+        if {"percent", "date_from", "legal_profile"} & set(vals) and not (
+            self.env.context.get("dunning_deriving")
+        ):
+            vals = {**vals, "reference_rate_id": False, "proposed_percent": 0.0}
+            vals.update(proposed_reference_id=False)
+        result = super().write(vals)
+        if {"percent", "date_from", "legal_profile"} & set(vals) and not (
+            self.env.context.get("dunning_deriving")
+        ):
+            self._dunning_adopt_derived()
+        return result
+
+    def _dunning_adopt_derived(self):
+        """Compare rates typed in with what their profile's reference rate
+        gives, as a derivation does."""
+        references = {
+            legal.DERIVED[rate.legal_profile][0]
+            for rate in self
+            if rate.legal_profile in legal.DERIVED
+        }
+        if references:
+            self.env["dunning.reference.rate"]._derive(references)
+
+    def action_use_derived(self):
+        """Apply the rate derived from the reference instead of the one typed in."""
+        for rate in self.filtered("proposed_reference_id"):
+            rate.with_context(dunning_deriving=True).write(
+                {
+                    "percent": rate.proposed_percent,
+                    "reference_rate_id": rate.proposed_reference_id.id,
+                    "source": rate.proposed_reference_id._derivation_source(
+                        rate.legal_profile
+                    ),
+                    "to_verify": rate.proposed_reference_id.to_verify,
+                    "proposed_percent": 0.0,
+                    "proposed_reference_id": False,
+                    "declined_percent": 0.0,
+                }
+            )
+
+    def action_keep_typed(self):
+        """Keep the rate typed in; the derived figure is not proposed again."""
+        for rate in self.filtered("proposed_reference_id"):
+            rate.with_context(dunning_deriving=True).write(
+                {
+                    "declined_percent": rate.proposed_percent,
+                    "proposed_percent": 0.0,
+                    "proposed_reference_id": False,
+                }
+            )
 
     @api.model
     def _rates(self, profile):

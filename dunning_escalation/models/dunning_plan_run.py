@@ -72,8 +72,10 @@ class DunningPlan(models.Model):
 
     def _close_kept(self, today):
         self.ensure_one()
-        if self.interest == "running":
-            self._charge_interest(today)
+        # Interest waits for the statutory rate of each of its days: the plan
+        # closes on the first run that can charge it.
+        if self.interest == "running" and not self._charge_interest(today):
+            return
         self._close("kept", today, self.env._("Paid to the end"))
         reason = self.env._("Payment plan %s kept: paid to the end", self.name)
         self._release(reason, stop_clock=False)
@@ -84,15 +86,24 @@ class DunningPlan(models.Model):
         """Invoice the statutory interest that ran on the plan's invoices and was
         not charged before: each invoice's law, from the day after the last
         interest charged (else its due date), lowered by each payment. Recorded
-        in each invoice's history; the total in ``interest_amount``."""
+        in each invoice's history; the total in ``interest_amount``. Returns
+        False, charging nothing, while a statutory rate is missing."""
         self.ensure_one()
         booked = []
+        interest_lines = {}
         for move in self.move_ids:
             profile = move._dunning_legal_profile()
             if not profile:
                 continue
             _compensated, charged_until = move._dunning_charged()
-            line = move._dunning_interest_line(profile, charged_until, today)
+            try:
+                interest_lines[move] = move._dunning_interest_line(
+                    profile, charged_until, today
+                )
+            except ValueError as error:
+                _logger.info("dunning: plan %s waits: %s", self.name, error)
+                return False
+        for move, line in interest_lines.items():
             amount = self.currency_id.round(line[1]) if line else 0.0
             if self.currency_id.compare_amounts(amount, 0) <= 0:
                 continue
@@ -104,7 +115,7 @@ class DunningPlan(models.Model):
             }
             booked.append((move, move.dunning_level_id, [values], {}))
         if not booked:
-            return
+            return True
         Move = self.env["account.move"]
         fee_moves = Move._dunning_book_charge_invoices(booked, today)
         Event = self.env["dunning.event"].sudo()
@@ -130,6 +141,7 @@ class DunningPlan(models.Model):
         self.interest_amount = sum(
             lines[0]["price_unit"] for _m, _l, lines, _r in booked
         )
+        return True
 
     def _close_broken(self, today, missed):
         self.ensure_one()

@@ -28,6 +28,7 @@ PROFILE_BY_COUNTRY = {
 
 class DunningPolicy(models.Model):
     _name = "dunning.policy"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
     _description = "Dunning Policy"
     _order = "company_id, sequence, id"
     _check_company_auto = True

@@ -70,6 +70,11 @@ class DunningRun(models.AbstractModel):
         # Each customer's segment, and the policy its rules choose, before the
         # steps of the day are decided.
         run.env["dunning.behaviour"]._refresh(company, today)
+        # Statutory rates missing for this half year or the next: said before
+        # the charges that need them.
+        run.env["dunning.policy"].search(
+            [("company_id", "=", company.id)]
+        )._dunning_warn_missing_rates(today)
         # Charges put off on earlier days come before today's steps.
         run._retry_charges(company, today)
         # A refused saved payment method is charged again on its retry days.

@@ -16,6 +16,8 @@ from . import test_dunning_payment_qr
 from . import test_dunning_plans
 from . import test_dunning_portal
 from . import test_dunning_queue
+from . import test_dunning_rates
+from . import test_dunning_reference_fetch
 from . import test_dunning_reliability
 from . import test_dunning_replies
 from . import test_dunning_segments

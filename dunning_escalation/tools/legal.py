@@ -59,6 +59,48 @@ COMPOUND_YEARLY = frozenset({"nl_b2b", "nl_b2c"})
 # (1 July to 31 December).
 FIXED_FOR_LIFE = frozenset({"uk_b2b"})
 
+# The central-bank rates the statutory rates follow:
+# ecb_mro: the ECB's main refinancing operations rate; riksbank: the Riksbank's
+# reference rate (referensränta); bundesbank_basis: the Deutsche Bundesbank's base
+# rate (Basiszinssatz, BGB § 247); boe_base: the Bank of England's Bank Rate.
+REFERENCES = ("ecb_mro", "riksbank", "bundesbank_basis", "boe_base")
+
+# Each derived profile: its reference, the points its law adds, and whether the
+# reference is first rounded up to the next half point.
+# - eu_b2b: Directive 2011/7/EU art. 2(6), the ECB rate on 1 January / 1 July + 8.
+# - nl_b2b: BW 6:119a lid 2 (handelsrente), the same.
+# - be_b2b: Law of 2 August 2002 art. 5, the ECB rate rounded up to the next half
+#   point + 8, per half year.
+# - se_b2b, se_b2c: räntelagen 6 §, the reference rate in force each day + 8; the
+#   Riksbank fixes its reference rate for each half year (9 §), exceptionally from
+#   another day (2025: from 8 January).
+# - de_b2b, de_b2c: BGB § 288 Abs. 2 and Abs. 1, the Basiszinssatz + 9 / + 5; the
+#   Basiszinssatz changes on 1 January and 1 July only (§ 247).
+# - uk_b2b: Late Payment of Commercial Debts (Rate of Interest) (No. 3) Order 2002,
+#   the Bank Rate on 31 December / 30 June + 8, for the debts falling due in the
+#   following half year (see FIXED_FOR_LIFE).
+DERIVED = {
+    "eu_b2b": ("ecb_mro", Decimal(8), False),
+    "nl_b2b": ("ecb_mro", Decimal(8), False),
+    "be_b2b": ("ecb_mro", Decimal(8), True),
+    "se_b2b": ("riksbank", Decimal(8), False),
+    "se_b2c": ("riksbank", Decimal(8), False),
+    "de_b2b": ("bundesbank_basis", Decimal(9), False),
+    "de_b2c": ("bundesbank_basis", Decimal(5), False),
+    "uk_b2b": ("boe_base", Decimal(8), False),
+}
+
+# Profiles whose rate a decree sets (BW 6:120 lid 2 for nl_b2c; the Belgian legal
+# rate, Law of 5 May 1865, for be_b2c): typed in, and in force until the next
+# decree changes it. Every other profile has a rate of its own for each half year.
+DECREED = frozenset({"nl_b2c", "be_b2c"})
+
+# References whose every value is itself the rate of a period, from its own date:
+# the statutory rate follows each of them. The others are read on the first day of
+# each half year (the Bank Rate on the day before it).
+FOLLOWED_BY_DATE = frozenset({"riksbank"})
+READ_THE_DAY_BEFORE = frozenset({"boe_base"})
+
 
 def _money(value, name):
     try:
@@ -151,6 +193,109 @@ def rates_for(profile, rates, due):
     if profile not in FIXED_FOR_LIFE:
         return _sorted_rates(rates)
     return [(due, rate_on(rates, due))]
+
+
+def half_year_start(day):
+    """1 January or 1 July: the first day of the half year of ``day``."""
+    _date(day, "day")
+    return day.replace(month=1 if day.month <= 6 else 7, day=1)
+
+
+def next_half_year(day):
+    """The first day of the half year after the one of ``day``."""
+    start = half_year_start(day)
+    if start.month == 1:
+        return start.replace(month=7)
+    return start.replace(year=start.year + 1, month=1)
+
+
+def _reference_values(values):
+    """``values`` of a reference rate checked and sorted: (date, Decimal percent);
+    a central bank's rate may be negative."""
+    checked = []
+    for entry in values:
+        try:
+            day, percent = entry
+            percent = Decimal(str(percent))
+        except (TypeError, ValueError, InvalidOperation) as error:
+            raise ValueError(
+                f"a reference rate must be a (date, percent) pair, not {entry!r}"
+            ) from error
+        if not percent.is_finite() or not -20 <= percent <= 50:
+            raise ValueError(f"a reference rate of {percent}% is not plausible")
+        checked.append((_date(day, "a reference rate's date"), percent))
+    checked.sort(key=lambda pair: pair[0])
+    dates = [day for day, _percent in checked]
+    if len(set(dates)) != len(dates):
+        raise ValueError("two values of a reference rate start on the same date")
+    return checked
+
+
+def derived_rates(profile, values):
+    """The statutory rates of ``profile`` that follow from ``values``, the
+    (date_from, percent) values of its reference rate (see DERIVED), as
+    (date_from, percent, date of the reference value used) triples.
+
+    A half year's rate is the reference rate in force on its first day (for the
+    Bank Rate, on the day before), derived once a value is known from that day on:
+    a later value, or one dated that very day, shows that the reference was
+    entered that far. The Riksbank's reference rate gives the rate from each
+    value's own date."""
+    reference, margin, round_up = DERIVED[_profile(profile)]
+    values = _reference_values(values)
+    if not values:
+        return []
+
+    def rate(percent):
+        if round_up:
+            percent = (percent * 2).to_integral_value(rounding="ROUND_CEILING") / 2
+        return percent + margin
+
+    if reference in FOLLOWED_BY_DATE:
+        return [(day, rate(percent), day) for day, percent in values]
+    lag = datetime.timedelta(days=1 if reference in READ_THE_DAY_BEFORE else 0)
+    first, last = values[0][0], values[-1][0]
+    start = half_year_start(first)
+    while start - lag < first:
+        start = next_half_year(start)
+    result = []
+    while start - lag <= last:
+        read_on = start - lag
+        day, percent = [pair for pair in values if pair[0] <= read_on][-1]
+        result.append((start, rate(percent), day))
+        start = next_half_year(start)
+    return result
+
+
+def missing_rate_from(profile, rates, due, until):
+    """The first day from the day after ``due`` through ``until`` that has no
+    statutory rate of ``profile`` in ``rates``, or None when every day has one.
+
+    A day has a rate when one starts on or before it and, but for a decreed
+    profile (DECREED), a rate of its half year is known: a rate of an earlier
+    half year is never carried into a new one. A debt whose rate is fixed for its
+    life (FIXED_FOR_LIFE) needs only the rate of the half year it fell due in."""
+    _profile(profile)
+    _date(due, "due date")
+    _date(until, "end date")
+    start = due + datetime.timedelta(days=1)
+    if until < start:
+        return None
+    starts = [day for day, _percent in _sorted_rates(rates)]
+    if not starts or starts[0] > start:
+        return start
+    if profile in DECREED:
+        return None
+    if profile in FIXED_FOR_LIFE:
+        half = half_year_start(due)
+        known = any(half <= day < next_half_year(half) for day in starts)
+        return None if known else start
+    half = half_year_start(start)
+    while half <= until:
+        if not any(half <= day < next_half_year(half) for day in starts):
+            return max(half, start)
+        half = next_half_year(half)
+    return None
 
 
 def statutory_interest(

@@ -270,6 +270,175 @@ class TestEarliestNextStep(unittest.TestCase):
             legal.earliest_next_step("xx", D(2026, 3, 6), "email")
 
 
+class TestDerivedRates(unittest.TestCase):
+    """The statutory rates that follow from a central bank's rate."""
+
+    # The ECB's rate as a bank publishes it: changed within half years too.
+    ECB = [
+        (D(2025, 6, 11), "2.15"),
+        (D(2026, 1, 1), "2.15"),
+        (D(2026, 6, 17), "2.40"),
+        (D(2026, 11, 4), "2.65"),
+        (D(2027, 1, 1), "2.65"),
+    ]
+
+    def test_each_half_year_reads_the_rate_in_force_on_its_first_day(self):
+        # 1 Jan 2026: 2.15 + 8 = 10.15; 1 Jul 2026: 2.40 (from 17 June) + 8 =
+        # 10.40; 1 Jan 2027: 2.65 + 8 = 10.65. The change of 4 November makes no
+        # rate of its own; 1 July 2025 is read from the value of 11 June (2.15).
+        self.assertEqual(
+            legal.derived_rates("nl_b2b", self.ECB),
+            [
+                (D(2025, 7, 1), E("10.15"), D(2025, 6, 11)),
+                (D(2026, 1, 1), E("10.15"), D(2026, 1, 1)),
+                (D(2026, 7, 1), E("10.40"), D(2026, 6, 17)),
+                (D(2027, 1, 1), E("10.65"), D(2027, 1, 1)),
+            ],
+        )
+
+    def test_a_half_year_is_derived_once_the_reference_reaches_it(self):
+        # Without the value of 1 January 2027, the rate in force that day is not
+        # known yet (the bank may change it first): no rate for 2027.
+        self.assertEqual(
+            [day for day, _p, _r in legal.derived_rates("eu_b2b", self.ECB[:4])],
+            [D(2025, 7, 1), D(2026, 1, 1), D(2026, 7, 1)],
+        )
+
+    def test_belgium_rounds_up_to_the_next_half_point(self):
+        # 2.15 -> 2.5 + 8 = 10.5; 2.40 -> 2.5: 10.5; 2.65 -> 3.0: 11.0; a rate on
+        # a half point stays: 2.50 -> 10.5.
+        self.assertEqual(
+            [p for _d, p, _r in legal.derived_rates("be_b2b", self.ECB)],
+            [E("10.5"), E("10.5"), E("10.5"), E("11.0")],
+        )
+        self.assertEqual(
+            legal.derived_rates("be_b2b", [(D(2023, 1, 1), "2.50")]),
+            [(D(2023, 1, 1), E("10.5"), D(2023, 1, 1))],
+        )
+
+    def test_germany_adds_nine_for_businesses_and_five_for_consumers(self):
+        basis = [(D(2026, 1, 1), "1.27"), (D(2026, 7, 1), "1.52")]
+        self.assertEqual(
+            [p for _d, p, _r in legal.derived_rates("de_b2b", basis)],
+            [E("10.27"), E("10.52")],
+        )
+        self.assertEqual(
+            [p for _d, p, _r in legal.derived_rates("de_b2c", basis)],
+            [E("6.27"), E("6.52")],
+        )
+
+    def test_the_riksbank_rate_gives_the_rate_from_its_own_date(self):
+        # 2025: the reference rate of 3.0 applied from 8 January: 11.0 from then.
+        riksbank = [(D(2024, 7, 1), "4.0"), (D(2025, 1, 8), "3.0")]
+        self.assertEqual(
+            legal.derived_rates("se_b2c", riksbank),
+            [
+                (D(2024, 7, 1), E("12.0"), D(2024, 7, 1)),
+                (D(2025, 1, 8), E("11.0"), D(2025, 1, 8)),
+            ],
+        )
+
+    def test_the_bank_rate_is_read_the_day_before_the_half_year(self):
+        # 31 Dec 2025: 3.75 gives 11.75 for debts due from 1 January 2026; 30 June
+        # 2026: 3.50 (changed on 18 June) gives 11.50 from 1 July; a value of
+        # 1 July itself counts only for 1 January 2027, not known yet.
+        bank_rate = [
+            (D(2025, 12, 18), "3.75"),
+            (D(2026, 6, 18), "3.50"),
+            (D(2026, 7, 1), "3.25"),
+        ]
+        self.assertEqual(
+            legal.derived_rates("uk_b2b", bank_rate),
+            [
+                (D(2026, 1, 1), E("11.75"), D(2025, 12, 18)),
+                (D(2026, 7, 1), E("11.50"), D(2026, 6, 18)),
+            ],
+        )
+
+    def test_negative_and_implausible_reference_rates(self):
+        # The Riksbank's rate was below zero in 2016-2019: -0.5 + 8 = 7.5.
+        self.assertEqual(
+            legal.derived_rates("se_b2b", [(D(2017, 1, 1), "-0.5")]),
+            [(D(2017, 1, 1), E("7.5"), D(2017, 1, 1))],
+        )
+        with self.assertRaisesRegex(ValueError, "not plausible"):
+            legal.derived_rates("nl_b2b", [(D(2027, 1, 1), "215")])
+        with self.assertRaisesRegex(ValueError, "same date"):
+            legal.derived_rates("nl_b2b", [(D(2027, 1, 1), 2), (D(2027, 1, 1), 3)])
+        with self.assertRaises(KeyError):
+            legal.derived_rates("nl_b2c", self.ECB)
+
+
+class TestMissingRates(unittest.TestCase):
+    """A rate of an earlier half year never serves a day of a new one."""
+
+    NL = [(D(2026, 1, 1), "10.15"), (D(2026, 7, 1), "10.40")]
+
+    def test_a_new_half_year_without_its_rate(self):
+        # Due 1 Dec 2026, charged through 20 Jan 2027: from 1 January 2027 no rate.
+        self.assertEqual(
+            legal.missing_rate_from("nl_b2b", self.NL, D(2026, 12, 1), D(2027, 1, 20)),
+            D(2027, 1, 1),
+        )
+        # Through 31 December every day has its rate.
+        self.assertIsNone(
+            legal.missing_rate_from("nl_b2b", self.NL, D(2026, 12, 1), D(2026, 12, 31))
+        )
+        # Once 2027's rate exists, none is missing.
+        rates = [*self.NL, (D(2027, 1, 1), "10.15")]
+        self.assertIsNone(
+            legal.missing_rate_from("nl_b2b", rates, D(2026, 12, 1), D(2027, 1, 20))
+        )
+
+    def test_a_gap_between_half_years(self):
+        rates = [(D(2026, 1, 1), "10.15"), (D(2027, 1, 1), "10.15")]
+        self.assertEqual(
+            legal.missing_rate_from("de_b2b", rates, D(2026, 5, 1), D(2027, 1, 20)),
+            D(2026, 7, 1),
+        )
+        # A debt due within the missing half year misses it from its first day.
+        self.assertEqual(
+            legal.missing_rate_from("de_b2b", rates, D(2026, 8, 3), D(2027, 1, 20)),
+            D(2026, 8, 4),
+        )
+
+    def test_a_rate_set_late_in_its_half_year(self):
+        # Sweden 2025: the first week of January keeps the rate of 2024's second
+        # half, as the law had it; the half year has its own rate from 8 January.
+        rates = [(D(2024, 7, 1), "12.0"), (D(2025, 1, 8), "11.0")]
+        self.assertIsNone(
+            legal.missing_rate_from("se_b2b", rates, D(2024, 12, 1), D(2025, 3, 1))
+        )
+
+    def test_decreed_rates_hold_until_changed(self):
+        rates = [(D(2026, 1, 1), "4")]
+        self.assertIsNone(
+            legal.missing_rate_from("nl_b2c", rates, D(2026, 3, 1), D(2027, 3, 1))
+        )
+        # Before the first rate, even a decreed profile has none.
+        self.assertEqual(
+            legal.missing_rate_from("nl_b2c", rates, D(2025, 11, 1), D(2026, 3, 1)),
+            D(2025, 11, 2),
+        )
+
+    def test_uk_needs_only_the_rate_of_the_half_year_of_the_due_date(self):
+        rates = [(D(2026, 7, 1), "11.75")]
+        # Due in 2026's second half: its rate holds for life, into 2027.
+        self.assertIsNone(
+            legal.missing_rate_from("uk_b2b", rates, D(2026, 11, 15), D(2027, 5, 1))
+        )
+        # Due in January 2027: its half year has no rate yet.
+        self.assertEqual(
+            legal.missing_rate_from("uk_b2b", rates, D(2027, 1, 10), D(2027, 2, 1)),
+            D(2027, 1, 11),
+        )
+
+    def test_nothing_to_charge_nothing_missing(self):
+        self.assertIsNone(
+            legal.missing_rate_from("nl_b2b", [], D(2027, 1, 20), D(2027, 1, 20))
+        )
+
+
 class TestStandalone(unittest.TestCase):
     def test_loads_without_odoo(self):
         result = run_without_odoo("legal", "m.compensation('uk_b2b', 5000)")

@@ -1,0 +1,161 @@
+"""A warning before a half year starts without its statutory rates: the run
+leaves one to-do on each policy that charges interest under a profile with no
+rate for that half year, and marks it done once the rates exist."""
+
+import datetime
+
+from odoo import api, fields, models
+from odoo.tools import format_date
+
+from ..tools import legal
+from .account_move import OPEN_STATES
+
+# How long before a half year starts its missing rates are reported.
+WARN_DAYS = 30
+
+
+class MailActivity(models.Model):
+    _inherit = "mail.activity"
+
+    dunning_rates_from = fields.Date(
+        readonly=True,
+        help="The first day of the half year whose missing statutory rates this "
+        "to-do reports (set by the dunning run).",
+    )
+
+
+class DunningPolicy(models.Model):
+    _inherit = "dunning.policy"
+
+    def _dunning_profiles_in_use(self):
+        """The legal profiles under which self charges interest: its own profile
+        and those of the customers of its open invoices (a customer's country, or
+        the profile set on the customer)."""
+        self.ensure_one()
+        if not self.level_ids.filtered("apply_interest"):
+            return set()
+        profiles = set()
+        if self.legal_profile and self.legal_profile != "by_customer":
+            profiles.add(self.legal_profile)
+        groups = (
+            self.env["account.move"]
+            .sudo()
+            ._read_group(
+                [
+                    ("dunning_policy_id", "=", self.id),
+                    ("move_type", "=", "out_invoice"),
+                    ("state", "=", "posted"),
+                    ("payment_state", "in", OPEN_STATES),
+                ],
+                ["commercial_partner_id"],
+            )
+        )
+        for (partner,) in groups:
+            profiles.add(self._legal_profile_for(partner))
+        return {profile for profile in profiles if profile}
+
+    @api.model
+    def _dunning_missing_rates(self, profiles, today):
+        """[(first day of a half year, [profiles])]: of ``profiles``, those with
+        no statutory rate of their own for the half year of ``today`` or, from
+        WARN_DAYS before it starts, for the next one. Decreed rates hold until
+        changed: never missing once one exists."""
+        halves = [legal.half_year_start(today)]
+        upcoming = legal.next_half_year(today)
+        if (upcoming - today).days <= WARN_DAYS:
+            halves.append(upcoming)
+        Rate = self.env["dunning.interest.rate"].sudo()
+        result = []
+        for half in halves:
+            end = legal.next_half_year(half)
+            missing = sorted(
+                profile
+                for profile in profiles
+                if profile not in legal.DECREED
+                and not Rate.search_count(
+                    [
+                        ("legal_profile", "=", profile),
+                        ("date_from", ">=", half),
+                        ("date_from", "<", end),
+                    ],
+                    limit=1,
+                )
+            )
+            if missing:
+                result.append((half, missing))
+        return result
+
+    def _dunning_rate_admin(self):
+        """Who is told of missing rates: the policy's responsible user if they are
+        an accounting administrator of its company, else the first of those."""
+        self.ensure_one()
+        company = self.company_id
+
+        def admin(user):
+            return (
+                user.active
+                and user._is_internal()
+                and not user._is_superuser()
+                and company in user.company_ids
+                and user.has_group("account.group_account_manager")
+            )
+
+        if self.user_id and admin(self.user_id):
+            return self.user_id
+        admins = (
+            self.env.ref("account.group_account_manager")
+            .sudo()
+            .all_user_ids.filtered(admin)
+            .sorted("id")
+        )
+        return admins[:1]
+
+    def _dunning_warn_missing_rates(self, today):
+        """Leave, on each of self (active policies), one to-do per half year whose
+        statutory rates are missing, and mark done those whose rates exist now."""
+        Activity = self.env["mail.activity"].sudo()
+        todo = self.env.ref("mail.mail_activity_data_todo")
+        open_warnings = Activity.search(
+            [
+                ("res_model", "=", "dunning.policy"),
+                ("res_id", "in", self.ids),
+                ("dunning_rates_from", "!=", False),
+            ]
+        )
+        for policy in self:
+            missing = dict(
+                self._dunning_missing_rates(policy._dunning_profiles_in_use(), today)
+            )
+            warnings = open_warnings.filtered(lambda a, p=policy: a.res_id == p.id)
+            for warning in warnings:
+                if warning.dunning_rates_from not in missing:
+                    warning.action_feedback(
+                        feedback=self.env._("The statutory rates exist now.")
+                    )
+            warned = set(warnings.mapped("dunning_rates_from"))
+            user = policy._dunning_rate_admin()
+            for half, profiles in missing.items():
+                if half in warned or not user:
+                    continue
+                policy.sudo().activity_schedule(
+                    activity_type_id=todo.id,
+                    date_deadline=max(today, half - datetime.timedelta(days=1)),
+                    summary=self.env._(
+                        "Statutory rates missing from %s",
+                        format_date(self.env, half),
+                    ),
+                    note=policy._dunning_missing_rates_note(half, profiles),
+                    user_id=user.id,
+                    dunning_rates_from=half,
+                )
+
+    def _dunning_missing_rates_note(self, half, profiles):
+        return self.env._(
+            "No statutory interest rate from %(date)s for %(profiles)s. Interest for "
+            "days from that date waits until the rate exists: enter the central "
+            "bank's rate in force then under Reference Interest Rates (the "
+            "statutory rates follow from it). This to-do is marked done by itself "
+            "once the rates exist.",
+            date=format_date(self.env, half),
+            profiles=", ".join(profiles),
+        )
