@@ -122,9 +122,17 @@ class DunningPolicy(models.Model):
                 ("dunning_rates_from", "!=", False),
             ]
         )
+        # Most days every profile has its rates: no policy's customers to read.
+        lacking = self._dunning_missing_rates(set(legal.PROFILES), today)
         for policy in self:
-            missing = dict(
-                self._dunning_missing_rates(policy._dunning_profiles_in_use(), today)
+            missing = (
+                dict(
+                    self._dunning_missing_rates(
+                        policy._dunning_profiles_in_use(), today
+                    )
+                )
+                if lacking
+                else {}
             )
             warnings = open_warnings.filtered(lambda a, p=policy: a.res_id == p.id)
             for warning in warnings:
