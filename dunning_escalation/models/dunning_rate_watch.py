@@ -58,28 +58,46 @@ class DunningPolicy(models.Model):
     def _dunning_missing_rates(self, profiles, today):
         """[(first day of a half year, [profiles])]: of ``profiles``, those with
         no statutory rate of their own for the half year of ``today`` or, from
-        WARN_DAYS before it starts, for the next one. Decreed rates hold until
-        changed: never missing once one exists."""
+        WARN_DAYS before it starts, for the next one. A decreed rate holds until
+        changed: missing only while the profile has none yet."""
         halves = [legal.half_year_start(today)]
         upcoming = legal.next_half_year(today)
         if (upcoming - today).days <= WARN_DAYS:
             halves.append(upcoming)
-        Rate = self.env["dunning.interest.rate"].sudo()
+        # One read for every profile and half year (and every decreed rate).
+        end = legal.next_half_year(halves[-1])
+        rates = (
+            self.env["dunning.interest.rate"]
+            .sudo()
+            .search_fetch(
+                [
+                    "|",
+                    ("legal_profile", "in", list(legal.DECREED)),
+                    "&",
+                    ("date_from", ">=", halves[0]),
+                    ("date_from", "<", end),
+                ],
+                ["legal_profile", "date_from"],
+            )
+        )
+
+        def known(profile, half):
+            if profile in legal.DECREED:  # in force from its day until changed
+                return any(
+                    rate.legal_profile == profile
+                    and rate.date_from < legal.next_half_year(half)
+                    for rate in rates
+                )
+            return any(
+                rate.legal_profile == profile
+                and legal.half_year_start(rate.date_from) == half
+                for rate in rates
+            )
+
         result = []
         for half in halves:
-            end = legal.next_half_year(half)
             missing = sorted(
-                profile
-                for profile in profiles
-                if profile not in legal.DECREED
-                and not Rate.search_count(
-                    [
-                        ("legal_profile", "=", profile),
-                        ("date_from", ">=", half),
-                        ("date_from", "<", end),
-                    ],
-                    limit=1,
-                )
+                profile for profile in profiles if not known(profile, half)
             )
             if missing:
                 result.append((half, missing))
@@ -110,25 +128,31 @@ class DunningPolicy(models.Model):
         )
         return admins[:1]
 
-    def _dunning_warn_missing_rates(self, today):
-        """Leave, on each of self (active policies), one to-do per half year whose
-        statutory rates are missing, and mark done those whose rates exist now."""
+    @api.model
+    def _dunning_warn_missing_rates(self, company, today):
+        """Leave, on each active policy of ``company``, one to-do per half year
+        whose statutory rates its profiles miss, and mark done those whose rates
+        exist now. Decreed rates have no half year to warn before: a profile
+        without any fails its interest step with the reason instead."""
         Activity = self.env["mail.activity"].sudo()
-        todo = self.env.ref("mail.mail_activity_data_todo")
+        # Most days every profile has its rates: no policy's customers to read.
+        lacking = self._dunning_missing_rates(set(legal.DERIVED), today)
         open_warnings = Activity.search(
             [
                 ("res_model", "=", "dunning.policy"),
-                ("res_id", "in", self.ids),
                 ("dunning_rates_from", "!=", False),
             ]
         )
-        # Most days every profile has its rates: no policy's customers to read.
-        lacking = self._dunning_missing_rates(set(legal.PROFILES), today)
-        for policy in self:
+        if not lacking and not open_warnings:
+            return
+        todo = self.env.ref("mail.mail_activity_data_todo")
+        policies = self.search([("company_id", "=", company.id)])
+        for policy in policies:
             missing = (
                 dict(
                     self._dunning_missing_rates(
-                        policy._dunning_profiles_in_use(), today
+                        policy._dunning_profiles_in_use() & set(legal.DERIVED),
+                        today,
                     )
                 )
                 if lacking

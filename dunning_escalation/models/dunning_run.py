@@ -72,9 +72,7 @@ class DunningRun(models.AbstractModel):
         run.env["dunning.behaviour"]._refresh(company, today)
         # Statutory rates missing for this half year or the next: said before
         # the charges that need them.
-        run.env["dunning.policy"].search(
-            [("company_id", "=", company.id)]
-        )._dunning_warn_missing_rates(today)
+        run.env["dunning.policy"]._dunning_warn_missing_rates(company, today)
         # Charges put off on earlier days come before today's steps.
         run._retry_charges(company, today)
         # A refused saved payment method is charged again on its retry days.
