@@ -37,6 +37,7 @@ from . import dunning_run_phases
 from . import ir_actions_report
 from . import ir_cron
 from . import ir_qweb
+from . import mail_activity
 from . import mail_followers
 from . import mail_mail
 from . import mail_template

@@ -4,7 +4,7 @@ rate for that half year, and marks it done once the rates exist."""
 
 import datetime
 
-from odoo import api, fields, models
+from odoo import api, models
 from odoo.tools import format_date
 
 from ..tools import legal
@@ -12,16 +12,6 @@ from .account_move import OPEN_STATES
 
 # How long before a half year starts its missing rates are reported.
 WARN_DAYS = 30
-
-
-class MailActivity(models.Model):
-    _inherit = "mail.activity"
-
-    dunning_rates_from = fields.Date(
-        readonly=True,
-        help="The first day of the half year whose missing statutory rates this "
-        "to-do reports (set by the dunning run).",
-    )
 
 
 class DunningPolicy(models.Model):

@@ -24,16 +24,6 @@ TIMEOUT = 30
 LOOKBACK = datetime.timedelta(days=200)
 
 
-class MailActivity(models.Model):
-    _inherit = "mail.activity"
-
-    dunning_fetch_reference = fields.Char(
-        readonly=True,
-        help="The reference rate whose reading from its central bank failed "
-        "(set by the job that reads them).",
-    )
-
-
 class DunningReferenceRate(models.Model):
     _inherit = "dunning.reference.rate"
 
