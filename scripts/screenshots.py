@@ -544,6 +544,19 @@ def take(odoo, chrome, records, work):
     )
     shot("dunning_ab_test.png")
 
+    # The statutory rates of this year, each derived from its central bank's rate.
+    chrome.do_action(
+        {
+            "type": "ir.actions.act_window",
+            "res_model": "dunning.interest.rate",
+            "views": [[False, "list"]],
+            "name": "Statutory Interest Rates",
+            "domain": [["date_from", ">=", "2026-01-01"]],
+        },
+        ".o_list_view .o_data_row td[name=reference_rate_id]",
+    )
+    shot("dunning_interest_rates.png")
+
     # The charges of saved payment methods: paid, and refused with the reason.
     chrome.do_action(
         {
