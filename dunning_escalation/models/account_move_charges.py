@@ -323,7 +323,19 @@ class AccountMove(models.Model):
         if today <= start:
             return None
         known = self.env["dunning.interest.rate"]._rates(profile)
-        missing = legal.missing_rate_from(profile, known, due, today)
+        payments = self._dunning_payments()
+        # Interest runs until the day the invoice was paid in full: a rate missing
+        # for later days is not needed.
+        needed_until, paid = today, 0.0
+        for day, amount in sorted(payments):
+            paid += amount
+            if self.currency_id.compare_amounts(paid, self.amount_total) >= 0:
+                needed_until = min(today, day)
+                break
+        # The days not charged yet (a debt whose rate is fixed for life: its due
+        # date's half year).
+        checked_from = due if profile in legal.FIXED_FOR_LIFE else start
+        missing = legal.missing_rate_from(profile, known, checked_from, needed_until)
         if missing:
             # Never an earlier half year's rate for a day of a new one: the whole
             # step waits for the rate, and charges every day at its own rate then.
@@ -337,7 +349,6 @@ class AccountMove(models.Model):
                 )
             )
         rates = legal.rates_for(profile, known, due)
-        payments = self._dunning_payments()
         compound = profile in legal.COMPOUND_YEARLY
 
         def interest(until):

@@ -1,7 +1,8 @@
 from decimal import Decimal
 
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import format_date
 
 from ..tools import legal
 from .dunning_policy import LEGAL_PROFILES
@@ -34,9 +35,15 @@ class DunningInterestRate(models.Model):
         "dunning.reference.rate",
         string="Derived From",
         readonly=True,
-        ondelete="cascade",
+        ondelete="set null",
         index="btree_not_null",
-        help="The reference rate this rate follows; empty for a rate typed in.",
+        help="The reference rate this rate follows (a derived rate) or agrees with "
+        "(a rate typed in).",
+    )
+    derived = fields.Boolean(
+        readonly=True,
+        help="Created from its reference rate and kept in step with it; a rate "
+        "typed in is never changed by a reference rate.",
     )
     proposed_percent = fields.Float(
         string="Derived Rate (%)",
@@ -89,14 +96,36 @@ class DunningInterestRate(models.Model):
         if {"percent", "date_from", "legal_profile"} & set(vals) and not (
             self.env.context.get("dunning_deriving")
         ):
-            vals = {**vals, "reference_rate_id": False, "proposed_percent": 0.0}
-            vals.update(proposed_reference_id=False)
+            vals = {
+                **vals,
+                "derived": False,
+                "reference_rate_id": False,
+                "proposed_percent": 0.0,
+                "proposed_reference_id": False,
+                "declined_percent": 0.0,
+            }
         result = super().write(vals)
         if {"percent", "date_from", "legal_profile"} & set(vals) and not (
             self.env.context.get("dunning_deriving")
         ):
             self._dunning_adopt_derived()
         return result
+
+    def unlink(self):
+        derived = self.filtered("derived")
+        if derived and not self.env.context.get("dunning_deriving"):
+            rate = derived[0]
+            raise UserError(
+                self.env._(
+                    "The rate of %(profile)s from %(date)s follows the reference "
+                    "rate %(reference)s: change or delete that value instead, or "
+                    "type a different figure over this rate.",
+                    profile=rate.legal_profile,
+                    date=format_date(self.env, rate.date_from),
+                    reference=rate.reference_rate_id.display_name,
+                )
+            )
+        return super().unlink()
 
     def _dunning_adopt_derived(self):
         """Compare rates typed in with what their profile's reference rate
@@ -120,6 +149,7 @@ class DunningInterestRate(models.Model):
                         rate.legal_profile
                     ),
                     "to_verify": rate.proposed_reference_id.to_verify,
+                    "derived": True,
                     "proposed_percent": 0.0,
                     "proposed_reference_id": False,
                     "declined_percent": 0.0,

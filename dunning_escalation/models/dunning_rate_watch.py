@@ -45,15 +45,17 @@ class DunningPolicy(models.Model):
         return {profile for profile in profiles if profile}
 
     @api.model
-    def _dunning_missing_rates(self, profiles, today):
+    def _dunning_missing_rates(self, profiles, today, also=()):
         """[(first day of a half year, [profiles])]: of ``profiles``, those with
         no statutory rate of their own for the half year of ``today`` or, from
         WARN_DAYS before it starts, for the next one. A decreed rate holds until
-        changed: missing only while the profile has none yet."""
-        halves = [legal.half_year_start(today)]
+        changed: missing only while the profile has none yet. ``also``: more
+        half years to check (those of warnings still open)."""
+        halves = {legal.half_year_start(today), *also}
         upcoming = legal.next_half_year(today)
         if (upcoming - today).days <= WARN_DAYS:
-            halves.append(upcoming)
+            halves.add(upcoming)
+        halves = sorted(halves)
         # One read for every profile and half year (and every decreed rate).
         end = legal.next_half_year(halves[-1])
         rates = (
@@ -79,8 +81,7 @@ class DunningPolicy(models.Model):
                     for rate in rates
                 )
             return any(
-                rate.legal_profile == profile
-                and legal.half_year_start(rate.date_from) == half
+                rate.legal_profile == profile and rate.date_from == half
                 for rate in rates
             )
 
@@ -137,27 +138,35 @@ class DunningPolicy(models.Model):
             return
         todo = self.env.ref("mail.mail_activity_data_todo")
         policies = self.search([("company_id", "=", company.id)])
-        for policy in policies:
-            missing = (
-                dict(
-                    self._dunning_missing_rates(
-                        policy._dunning_profiles_in_use() & set(legal.DERIVED),
-                        today,
-                    )
-                )
-                if lacking
-                else {}
+        # Every warning ever left, done or not: a person who marked one done is
+        # not told again about the same half year.
+        ever_warned = {
+            (activity.res_id, activity.dunning_rates_from)
+            for activity in Activity.with_context(active_test=False).search(
+                [
+                    ("res_model", "=", "dunning.policy"),
+                    ("res_id", "in", policies.ids),
+                    ("dunning_rates_from", "!=", False),
+                ]
             )
+        }
+        for policy in policies:
             warnings = open_warnings.filtered(lambda a, p=policy: a.res_id == p.id)
+            missing = dict(
+                self._dunning_missing_rates(
+                    policy._dunning_profiles_in_use() & set(legal.DERIVED),
+                    today,
+                    also=warnings.mapped("dunning_rates_from"),
+                )
+            )
             for warning in warnings:
                 if warning.dunning_rates_from not in missing:
                     warning.action_feedback(
                         feedback=self.env._("The statutory rates exist now.")
                     )
-            warned = set(warnings.mapped("dunning_rates_from"))
             user = policy._dunning_rate_admin()
             for half, profiles in missing.items():
-                if half in warned or not user:
+                if (policy.id, half) in ever_warned or not user:
                     continue
                 policy.sudo().activity_schedule(
                     activity_type_id=todo.id,
@@ -174,10 +183,11 @@ class DunningPolicy(models.Model):
     def _dunning_missing_rates_note(self, half, profiles):
         return self.env._(
             "No statutory interest rate from %(date)s for %(profiles)s. Interest for "
-            "days from that date waits until the rate exists: enter the central "
-            "bank's rate in force then under Reference Interest Rates (the "
-            "statutory rates follow from it). This to-do is marked done by itself "
-            "once the rates exist.",
+            "days from that date waits until the rate exists: a settings "
+            "administrator enters the central bank's rate in force then under "
+            "Reference Interest Rates (the statutory rates follow from it), or "
+            "turns on reading them from the central banks in the settings. This "
+            "to-do is marked done by itself once the rates exist.",
             date=format_date(self.env, half),
             profiles=", ".join(profiles),
         )

@@ -30,6 +30,16 @@ LAWS = {
 assert set(LAWS) == set(legal.DERIVED)
 
 
+# What a statutory rate carries when it neither follows nor agrees with a
+# reference value, nor has a figure proposed.
+NOT_LINKED = {
+    "reference_rate_id": False,
+    "proposed_percent": 0.0,
+    "proposed_reference_id": False,
+    "declined_percent": 0.0,
+}
+
+
 class DunningReferenceRate(models.Model):
     _name = "dunning.reference.rate"
     _inherit = ["mail.thread", "mail.activity.mixin"]
@@ -41,8 +51,10 @@ class DunningReferenceRate(models.Model):
     date_from = fields.Date(
         string="From",
         required=True,
-        help="The day this value takes effect; it holds until the next value of "
-        "the same reference.",
+        help="The day from which this value is in force; it holds until the next "
+        "value of the same reference. A half year's statutory rates are derived "
+        "from a value dated on its first day or later: enter the rate in force on "
+        "1 January or 1 July (the Bank Rate: on 31 December or 30 June).",
     )
     percent = fields.Float(
         string="Rate (%)",
@@ -144,52 +156,71 @@ class DunningReferenceRate(models.Model):
                         by_day[read_on],
                         existing.get(day),
                     )
-                # A rate derived from a value since removed or moved.
+                # The rates of days no reference value governs any more (a value
+                # removed or moved): a derived one goes, a typed one stays as
+                # typed, with nothing proposed.
                 days = {day for day, _percent, _read in derived}
-                existing_derived = Rate.browse(
-                    rate.id
-                    for day, rate in existing.items()
-                    if rate.reference_rate_id and day not in days
-                )
-                existing_derived.unlink()
+                for day, rate in existing.items():
+                    if day in days:
+                        continue
+                    if rate.derived:
+                        rate.unlink()
+                    elif rate.reference_rate_id or rate.proposed_reference_id:
+                        rate.write(NOT_LINKED)
 
     @api.model
     def _derive_one(self, Rate, profile, day, percent, value, rate):
         """Bring the statutory rate of ``profile`` from ``day`` (``rate``, if it
-        exists) to ``percent``, derived from the reference ``value``."""
-        same = rate and not float_compare(rate.percent, percent, precision_digits=4)
-        if rate and not rate.reference_rate_id and not same:
-            declined = rate.declined_percent and not float_compare(
-                rate.declined_percent, percent, precision_digits=4
-            )
-            if not declined and (
-                rate.proposed_reference_id != value
-                or float_compare(rate.proposed_percent, percent, precision_digits=4)
-            ):
-                rate.write(
-                    {"proposed_percent": percent, "proposed_reference_id": value.id}
-                )
-            return
-        vals = {
-            "percent": percent,
-            "reference_rate_id": value.id,
-            "to_verify": value.to_verify or (rate.to_verify if same else False),
-            "proposed_percent": 0.0,
-            "proposed_reference_id": False,
-        }
+        exists) in step with ``percent``, derived from the reference ``value``: a
+        derived rate follows it; a rate typed in is linked to it when equal, else
+        the figure is proposed beside it (unless a person declined that figure)."""
         if not rate:
             Rate.create(
                 {
-                    **vals,
                     "legal_profile": profile,
                     "date_from": day,
+                    "percent": percent,
+                    "derived": True,
+                    "reference_rate_id": value.id,
                     "source": value._derivation_source(profile),
+                    "to_verify": value.to_verify,
                 }
             )
-        elif rate.reference_rate_id != value or not same or rate.proposed_reference_id:
-            if rate.reference_rate_id:
-                vals["source"] = value._derivation_source(profile)
-            rate.write(vals)
+            return
+        same = not float_compare(rate.percent, percent, precision_digits=4)
+        if rate.derived:
+            vals = {
+                "percent": percent,
+                "reference_rate_id": value.id,
+                "source": value._derivation_source(profile),
+                "to_verify": value.to_verify,
+                "proposed_percent": 0.0,
+                "proposed_reference_id": False,
+            }
+        elif same:
+            vals = {**NOT_LINKED, "reference_rate_id": value.id}
+        elif rate.declined_percent and not float_compare(
+            rate.declined_percent, percent, precision_digits=4
+        ):
+            vals = {**NOT_LINKED, "declined_percent": rate.declined_percent}
+        else:
+            vals = {
+                **NOT_LINKED,
+                "proposed_percent": percent,
+                "proposed_reference_id": value.id,
+                "declined_percent": rate.declined_percent,
+            }
+        changed = {
+            name: new
+            for name, new in vals.items()
+            if rate._fields[name].convert_to_write(rate[name], rate) != new
+            and not (
+                rate._fields[name].type == "float"
+                and not float_compare(rate[name], new or 0.0, precision_digits=4)
+            )
+        }
+        if changed:
+            rate.write(changed)
 
     def _derivation_source(self, profile):
         """The source of a statutory rate of ``profile`` derived from self."""

@@ -46,24 +46,29 @@ class DunningReferenceRate(models.Model):
         start = since - LOOKBACK
         address = central_banks.url(reference, start)
         try:
-            values = self._fetch_values(reference, address, start)
-            new = self._fetch_check(reference, values, kept, since)
-        except (requests.RequestException, ValueError) as error:
+            with self.env.cr.savepoint():
+                observations = self._fetch_observations(reference, address)
+                known = central_banks.known_until(reference, observations, today)
+                values = central_banks.values_to_keep(
+                    reference, observations, start - datetime.timedelta(days=1), known
+                )
+                new = self._fetch_check(observations, known, values, kept, since)
+                created = Rate.create(
+                    [
+                        {
+                            "reference": reference,
+                            "date_from": day,
+                            "percent": float(percent),
+                            "source": address,
+                        }
+                        for day, percent in new
+                    ]
+                )
+        except Exception as error:  # any failure is told in a to-do, never raised
             _logger.warning("dunning: reading %s failed: %s", reference, error)
             self._fetch_failed(reference, last, address, str(error))
             return Rate
         self._fetch_succeeded(reference)
-        created = Rate.create(
-            [
-                {
-                    "reference": reference,
-                    "date_from": day,
-                    "percent": float(percent),
-                    "source": address,
-                }
-                for day, percent in new
-            ]
-        )
         if created:
             _logger.info(
                 "dunning: %s read from %s: %s",
@@ -74,50 +79,53 @@ class DunningReferenceRate(models.Model):
         return created
 
     @api.model
-    def _fetch_values(self, reference, address, start):
-        """The values of ``reference`` the statutory rates need, read from
-        ``address``, from ``start`` on."""
+    def _fetch_observations(self, reference, address):
+        """The observations of ``reference`` read from ``address``."""
         response = requests.get(
             address,
             timeout=TIMEOUT,
             headers={"Accept": "text/csv, application/json;q=0.9, */*;q=0.5"},
         )
         response.raise_for_status()
-        observations = central_banks.READERS[reference](response.text)
-        return central_banks.values_to_keep(
-            reference, observations, start - datetime.timedelta(days=1)
-        )
+        return central_banks.READERS[reference](response.text)
 
     @api.model
-    def _fetch_check(self, reference, values, kept, since):
-        """The values to add, after ``since``; raises ValueError when a value read
-        disagrees with one kept for the same day, or moves implausibly far from
-        the last one kept."""
+    def _fetch_check(self, observations, known, values, kept, since):
+        """The values to add, after ``since``. Raises ValueError when a value kept
+        (typed in or read before) disagrees with what the bank says was in force
+        that day, or when the first new value moves implausibly far from the last
+        one kept."""
         _ = self.env._
-        by_day = {rate.date_from: rate for rate in kept}
-        for day, percent in values:
-            if day in by_day and float_compare(
-                by_day[day].percent, float(percent), precision_digits=4
+        read = dict(values)
+        first = observations[0][0] if observations else None
+        for rate in kept:
+            day = rate.date_from
+            if first is None or not first <= day <= known:
+                continue
+            bank = read.get(day, central_banks.in_force(observations, day))
+            if bank is not None and float_compare(
+                rate.percent, float(bank), precision_digits=4
             ):
                 raise ValueError(
                     _(
                         "the central bank gives %(read)s%% for %(date)s, where "
                         "%(kept)s%% is entered: check which is right; nothing was "
                         "changed",
-                        read=percent,
+                        read=bank,
                         date=day,
-                        kept=by_day[day].percent,
+                        kept=rate.percent,
                     )
                 )
         new = [(day, percent) for day, percent in values if day > since]
-        if new and by_day.get(since):
-            step = abs(float(new[0][1]) - by_day[since].percent)
+        last = kept[:1]
+        if new and last:
+            step = abs(float(new[0][1]) - last.percent)
             if step > float(central_banks.MAX_STEP):
                 raise ValueError(
                     _(
                         "a move from %(kept)s%% to %(read)s%% is not plausible; "
                         "nothing was changed",
-                        kept=by_day[since].percent,
+                        kept=last.percent,
                         read=new[0][1],
                     )
                 )

@@ -1,7 +1,7 @@
 from freezegun import freeze_time
 
 from odoo import Command
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 
 from .common import D
@@ -54,7 +54,9 @@ class TestDunningRates(DunningCase):
 
     def test_shipped_reference_rates_give_every_shipped_statutory_rate(self):
         shipped = self.Rate.search([("legal_profile", "in", DERIVED_PROFILES)])
-        self.assertEqual(len(shipped), 64, "8 half years of 8 derived profiles")
+        # 8 half years of 8 derived profiles, and Sweden's rate from 8 January 2025
+        # (its first week kept 2024's second half's rate).
+        self.assertEqual(len(shipped), 66)
         # Each one is linked to the reference value it follows, none differs.
         self.assertFalse(shipped.filtered(lambda rate: not rate.reference_rate_id))
         self.assertFalse(shipped.filtered("proposed_reference_id"))
@@ -105,6 +107,25 @@ class TestDunningRates(DunningCase):
         self.assertEqual(self._rate("be_b2b", D(2027, 1, 1)).percent, 10.5)
         ecb.with_user(self.system).unlink()
         self.assertFalse(self._rate("nl_b2b", D(2027, 1, 1)))
+
+    def test_removing_a_reference_value_keeps_the_rates_typed_in(self):
+        # The shipped rate of nl_b2b from 1 July 2026 was typed in and agrees
+        # with the ECB's value: removing the value unlinks it, never deletes it.
+        shipped = self._rate("nl_b2b", D(2026, 7, 1))
+        ecb = shipped.reference_rate_id
+        self.assertFalse(shipped.derived)
+        ecb.with_user(self.system).unlink()
+        self.assertRecordValues(
+            shipped, [{"percent": 10.40, "reference_rate_id": False}]
+        )
+        # A derived rate is not deleted by hand: its reference value is.
+        value = self._enter("ecb_mro", D(2027, 1, 1), 2.15)
+        derived = self._rate("eu_b2b", D(2027, 1, 1))
+        self.assertTrue(derived.derived)
+        with self.assertRaisesRegex(UserError, "follows the reference rate"):
+            derived.with_user(self.system).unlink()
+        value.with_user(self.system).unlink()
+        self.assertFalse(derived.exists())
 
     def test_a_rate_typed_in_is_never_overwritten_silently(self):
         typed = self.Rate.with_user(self.system).create(
@@ -232,24 +253,28 @@ class TestDunningRates(DunningCase):
             shown = self.env["res.config.settings"].create({}).dunning_missing_rates
         self.assertEqual(shown, "From 01/01/2027: de_b2b, nl_b2b")
         # The ECB's rate entered: the first policy's to-do is done by itself; the
-        # second waits for the Basiszinssatz.
+        # second waits for the Basiszinssatz, however late in the half year.
         self._enter("ecb_mro", D(2027, 1, 1), 2.15)
         self._run("2026-12-21")
         self.assertFalse(own.active, "done")
-        self.assertTrue(other.active)
         self.assertIn("The statutory rates exist now.", self.policy.message_ids[0].body)
-        self._enter("bundesbank_basis", D(2027, 1, 1), 1.52)
-        self._run("2026-12-22")
-        self.assertFalse(other.active)
-        self.assertFalse(
-            self.env["mail.activity"].search(
+        self._run("2027-06-30")
+        self.assertTrue(other.active)
+        # A to-do a person marks done is not left again for the same half year.
+        other.action_feedback(feedback="Seen: the Basiszinssatz comes later")
+        self._run("2027-06-30")
+
+        def open_warnings(half):
+            return self.env["mail.activity"].search(
                 [
                     ("res_model", "=", "dunning.policy"),
-                    ("dunning_rates_from", "!=", False),
+                    ("dunning_rates_from", "=", half),
                 ]
-            ),
-            "no new warning once done",
-        )
+            )
+
+        self.assertFalse(open_warnings(D(2027, 1, 1)))
+        # The next half year's rates are missing too: told once per policy.
+        self.assertEqual(len(open_warnings(D(2027, 7, 1))), 2)
         # Without interest on any level, a policy needs no rate.
         self.assertFalse(
             self.env["dunning.policy"]

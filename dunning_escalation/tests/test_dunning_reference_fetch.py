@@ -13,26 +13,25 @@ FETCH = "odoo.addons.dunning_escalation.models.dunning_reference_rate_fetch"
 # Answers written from each service's documented format, as they would read on
 # 5 January 2027 from the first day asked for (200 days before the last value the
 # addon ships).
+# The ECB's series lists the days its rate changed.
 ECB = (
     "KEY,FREQ,REF_AREA,CURRENCY,PROVIDER_FM,INSTRUMENT_FM,PROVIDER_FM_ID,"
     "DATA_TYPE_FM,TIME_PERIOD,OBS_VALUE,OBS_STATUS,OBS_CONF,TITLE,UNIT\n"
     + "".join(
         f"FM.B.U2.EUR.4F.KR.MRR_FR.LEV,B,U2,EUR,4F,KR,MRR_FR,LEV,{day},{value},A,F,"
-        f'"Main refinancing operations - fixed rate tenders",PC\n'
+        f'"Main refinancing operations - fixed rate tenders (fixed rate) (date of '
+        f'changes) - Level",PC\n'
         for day, value in (
-            ("2025-12-15", "2.15"),
-            ("2026-06-16", "2.15"),
+            ("2025-06-11", "2.15"),
             ("2026-06-17", "2.40"),
-            ("2026-12-16", "2.40"),
             ("2026-12-17", "2.15"),
-            ("2027-01-04", "2.15"),
         )
     )
 )
+# The Riksbank's, Bundesbank's and Bank of England's: every banking day (month).
 RIKSBANK = (
-    '[{"date":"2025-12-31","value":2.0},{"date":"2026-01-01","value":2.0},'
-    '{"date":"2026-07-01","value":2.0},{"date":"2027-01-01","value":1.75},'
-    '{"date":"2027-01-04","value":1.75}]'
+    '[{"date":"2025-12-30","value":2.0},{"date":"2026-01-02","value":2.0},'
+    '{"date":"2026-07-01","value":2.0},{"date":"2027-01-04","value":1.75}]'
 )
 BUNDESBANK = "DATAFLOW;BBK_STD_FREQ;TIME_PERIOD;OBS_VALUE;BBK_OBS_STATUS\n" + "".join(
     f"BBK:BBIN1(1.0);M;{month};{value};A\n"
@@ -122,14 +121,15 @@ class TestDunningReferenceFetch(TransactionCase):
         self.assertEqual(len(asked), 4)
         self.assertEqual({timeout for _url, timeout in asked}, {30})
         # Asked from 200 days before the last value kept (1 July 2026 / 30 June
-        # 2026 for the Bank Rate).
-        self.assertIn("startPeriod=2025-12-13", asked[0][0])
+        # 2026 for the Bank Rate); the ECB's changes from the first.
+        self.assertIn("startPeriod=1999-01-01", asked[0][0])
+        self.assertIn("SECBREFEFF/2025-12-13", asked[1][0])
         self.assertIn("Datefrom=12/Dec/2025", asked[3][0])
         # What the statutory rates need, newer than what was kept: the ECB's rate
-        # in force on 1 January 2027 (2.15, from 17 December), the Riksbank's
-        # from 1 January (1.75), the Basiszinssatz of January (1.27), the Bank
-        # Rate of 31 December (3.5). The values read for 2026 agree with those
-        # shipped and add nothing.
+        # in force on 1 January 2027 (2.15, from 17 December), the Riksbank's of
+        # the half year (1.75, first seen on 4 January), the Basiszinssatz of
+        # January (1.27), the Bank Rate of 31 December (3.5). The values read for
+        # 2026 agree with those shipped and add nothing.
         for reference, day, percent in (
             ("ecb_mro", D(2027, 1, 1), 2.15),
             ("riksbank", D(2027, 1, 1), 1.75),
@@ -140,7 +140,7 @@ class TestDunningReferenceFetch(TransactionCase):
             self.assertEqual(value.percent, percent, reference)
             self.assertTrue(value.source.startswith("https://"), value.source)
             self.assertFalse(value.to_verify)
-        self.assertEqual(self.Reference.search_count([]), 32 + 4)
+        self.assertEqual(self.Reference.search_count([]), 33 + 4)
         # Hand-worked: 2.15 + 8; 2.15 up to 2.5 + 8; 1.75 + 8; 1.27 + 9 and + 5;
         # 3.5 + 8 for the UK debts falling due from 1 January 2027.
         self.assertEqual(
@@ -170,7 +170,7 @@ class TestDunningReferenceFetch(TransactionCase):
         )
         # Read again: nothing new.
         self._fetch()
-        self.assertEqual(self.Reference.search_count([]), 36)
+        self.assertEqual(self.Reference.search_count([]), 37)
 
     def test_a_failure_changes_nothing_and_says_why_once(self):
         before = self.Reference.search_count([])
@@ -197,7 +197,7 @@ class TestDunningReferenceFetch(TransactionCase):
         self.assertFalse(failure.active)
 
     def test_an_implausible_value_changes_nothing(self):
-        answer = ECB.replace("2027-01-04,2.15", "2027-01-04,21.5")
+        answer = ECB.replace("2026-12-17,2.15", "2026-12-17,21.5")
         self._fetch(ecb=answer)
         self.assertFalse(self._value("ecb_mro", D(2027, 1, 1)))
         self.assertIn("not plausible", str(self._failures("ecb_mro").note))
@@ -211,6 +211,15 @@ class TestDunningReferenceFetch(TransactionCase):
         self.assertEqual(self._rate("nl_b2b", D(2027, 1, 1)), 10.40)
         note = str(self._failures("ecb_mro").note)
         self.assertIn("gives 2.15% for 2027-01-01, where 2.4% is entered", note)
+
+    def test_a_value_typed_on_a_change_day_is_compared_too(self):
+        self.Reference.with_user(self.admin).create(
+            {"reference": "ecb_mro", "date_from": D(2026, 12, 17), "percent": 2.25}
+        )
+        self._fetch()
+        self.assertFalse(self._value("ecb_mro", D(2027, 1, 1)))
+        note = str(self._failures("ecb_mro").note)
+        self.assertIn("gives 2.15% for 2026-12-17, where 2.25% is entered", note)
 
     def test_off_until_a_settings_administrator_turns_it_on(self):
         cron = self.env.ref("dunning_escalation.ir_cron_dunning_reference_rates")

@@ -17,7 +17,8 @@ from decimal import InvalidOperation
 # The addresses, with the first day asked for ({start}: an ISO date) and, for the
 # Bank of England, the same day as its database writes it ({start_boe}).
 # - ECB Data Portal, series FM.B.U2.EUR.4F.KR.MRR_FR.LEV: the fixed rate of the main
-#   refinancing operations, each business day, as SDMX-CSV ("csvdata").
+#   refinancing operations on each day it changed ("date of changes"), as SDMX-CSV
+#   ("csvdata"); read from its first day (see CHANGE_DATES).
 # - Riksbank SWEA API, series SECBREFEFF: the reference rate (referensränta) in
 #   force each day, as JSON.
 # - Deutsche Bundesbank SDMX web service, series BBIN1.M.DE.BBK.BBKBAS2.EUR.ME: the
@@ -36,6 +37,13 @@ URLS = {
     "&SeriesCodes=IUDBEDR&CSVF=TN&UsingCodes=Y&VPD=Y&VFD=N",
 }
 
+# Series that list only the days their rate changed: read from their first day, so
+# that the change in force is in the answer, and known through the day they are
+# read. The others have a value for every banking day (or month) and are known
+# through their last one.
+CHANGE_DATES = frozenset({"ecb_mro"})
+SERIES_START = datetime.date(1999, 1, 1)
+
 # A central bank's rate outside these bounds, or moving more than MAX_STEP points
 # from one observation to the next, is taken for a misread, not a decision.
 LOWEST, HIGHEST = Decimal(-5), Decimal(25)
@@ -43,7 +51,10 @@ MAX_STEP = Decimal(2)
 
 
 def url(reference, start):
-    """The address that reads ``reference`` from ``start`` (a date) on."""
+    """The address that reads ``reference`` from ``start`` (a date) on; a series
+    of change dates from its first day."""
+    if reference in CHANGE_DATES:
+        start = SERIES_START
     return URLS[reference].format(
         start=start.isoformat(),
         start_month=start.strftime("%Y-%m"),
@@ -168,48 +179,69 @@ READERS = {
 
 def _half_year_starts(first, last):
     """1 January and 1 July from ``first`` through ``last``."""
-    year, month = first.year, 1 if first.month <= 6 else 7
-    start = datetime.date(year, month, 1)
+    start = datetime.date(first.year, 1 if first.month <= 6 else 7, 1)
     if start < first:
-        start = (
-            datetime.date(year, 7, 1) if month == 1 else datetime.date(year + 1, 1, 1)
-        )
+        start = _next_half_year(start)
     while start <= last:
         yield start
-        start = (
-            datetime.date(start.year, 7, 1)
-            if start.month == 1
-            else datetime.date(start.year + 1, 1, 1)
-        )
+        start = _next_half_year(start)
 
 
-def values_to_keep(reference, observations, since):
+def _next_half_year(start):
+    if start.month == 1:
+        return datetime.date(start.year, 7, 1)
+    return datetime.date(start.year + 1, 1, 1)
+
+
+def known_until(reference, observations, read_on):
+    """The last day ``observations`` of ``reference`` tell the rate of: the day
+    they were read for a series of change dates, else their last day."""
+    if reference in CHANGE_DATES:
+        return read_on
+    return observations[-1][0] if observations else None
+
+
+def in_force(observations, day):
+    """The rate in force on ``day``: the last observation on or before it."""
+    known = [value for seen, value in observations if seen <= day]
+    return known[-1] if known else None
+
+
+def values_to_keep(reference, observations, since, known):
     """The values of ``reference`` the statutory rates need, as (date, percent),
-    from ``observations`` (a reader's result), for the days after ``since``: the
-    rate in force on each half year's first day that the observations reach (the
-    Bank Rate: on the day before), and for the Riksbank every change as well (its
-    reference rate gives the statutory rate from its own date)."""
-    if not observations:
+    from ``observations`` (a reader's result) known through the day ``known``,
+    for the days after ``since``: the rate in force on each half year's first day
+    (the Bank Rate: on the day before). The Riksbank fixes its reference rate for
+    each half year: the half year's first value (its first banking day) is dated
+    on the half year's first day, and a change later in the half year on its own
+    day (2025: from 8 January)."""
+    if not observations or not known:
         return []
-    last_seen = observations[-1][0]
     lag = datetime.timedelta(days=1 if reference == "boe_base" else 0)
-
-    def in_force(day):
-        known = [value for seen, value in observations if seen <= day]
-        return known[-1] if known else None
-
     kept = {}
-    for start in _half_year_starts(
-        since + datetime.timedelta(days=1) + lag, last_seen + lag
-    ):
-        day = start - lag
-        value = in_force(day)
+    first = since + datetime.timedelta(days=1) + lag
+    for start in _half_year_starts(first, known + lag):
+        if reference == "riksbank":
+            end = _next_half_year(start)
+            within = [value for day, value in observations if start <= day < end]
+            if within:
+                kept[start] = within[0]
+            continue
+        value = in_force(observations, start - lag)
         if value is not None:
-            kept[day] = value
+            kept[start - lag] = value
     if reference == "riksbank":
-        previous = None
+        previous_day = previous = None
         for day, value in observations:
-            if previous is not None and value != previous and day > since:
+            opens_half = previous_day is not None and _half_year_start_of(
+                previous_day
+            ) != _half_year_start_of(day)
+            changed = previous is not None and value != previous
+            if changed and day > since and not opens_half:
                 kept[day] = value
-            previous = value
+            previous_day, previous = day, value
     return sorted(kept.items())
+
+
+def _half_year_start_of(day):
+    return datetime.date(day.year, 1 if day.month <= 6 else 7, 1)

@@ -272,8 +272,9 @@ def missing_rate_from(profile, rates, due, until):
     statutory rate of ``profile`` in ``rates``, or None when every day has one.
 
     A day has a rate when one starts on or before it and, but for a decreed
-    profile (DECREED), a rate of its half year is known: a rate of an earlier
-    half year is never carried into a new one. A debt whose rate is fixed for its
+    profile (DECREED), its half year has a rate starting on its first day: a rate
+    of an earlier half year is never carried into a new one, nor a rate from later
+    in the half year back to its first days. A debt whose rate is fixed for its
     life (FIXED_FOR_LIFE) needs only the rate of the half year it fell due in."""
     _profile(profile)
     _date(due, "due date")
@@ -281,18 +282,16 @@ def missing_rate_from(profile, rates, due, until):
     start = due + datetime.timedelta(days=1)
     if until < start:
         return None
-    starts = [day for day, _percent in _sorted_rates(rates)]
-    if not starts or starts[0] > start:
+    starts = {day for day, _percent in _sorted_rates(rates)}
+    if not starts or min(starts) > start:
         return start
     if profile in DECREED:
         return None
     if profile in FIXED_FOR_LIFE:
-        half = half_year_start(due)
-        known = any(half <= day < next_half_year(half) for day in starts)
-        return None if known else start
+        return None if half_year_start(due) in starts else start
     half = half_year_start(start)
     while half <= until:
-        if not any(half <= day < next_half_year(half) for day in starts):
+        if half not in starts:
             return max(half, start)
         half = next_half_year(half)
     return None

@@ -28,23 +28,25 @@ def ecb_row(day, value):
     )
 
 
+# The series lists the days the rate changed.
 ECB = (
     ECB_HEAD
-    + ecb_row("2026-06-16", "2.15")
+    + ecb_row("2025-06-11", "2.15")
     + ecb_row("2026-06-17", "2.40")
-    + ecb_row("2026-12-16", "2.40")
     + ecb_row("2026-12-17", "2.15")
-    + ecb_row("2026-12-31", "2.15")
-    + ecb_row("2027-01-04", "2.15")
 )
 
 
 class TestReaders(unittest.TestCase):
     def test_ecb_sdmx_csv(self):
-        observations = banks.read_sdmx_csv(ECB)
-        self.assertEqual(observations[0], (D(2026, 6, 16), E("2.15")))
-        self.assertEqual(observations[-1], (D(2027, 1, 4), E("2.15")))
-        self.assertEqual(len(observations), 6)
+        self.assertEqual(
+            banks.read_sdmx_csv(ECB),
+            [
+                (D(2025, 6, 11), E("2.15")),
+                (D(2026, 6, 17), E("2.40")),
+                (D(2026, 12, 17), E("2.15")),
+            ],
+        )
 
     def test_bundesbank_sdmx_csv_by_month(self):
         # The Bundesbank's SDMX-CSV, semicolons, a month per row (its end).
@@ -111,45 +113,67 @@ class TestReaders(unittest.TestCase):
 
 class TestValuesToKeep(unittest.TestCase):
     def test_ecb_keeps_the_rate_in_force_on_each_half_years_first_day(self):
-        # 1 July 2026: 2.40 (from 17 June); 1 January 2027: 2.15 (from 17
-        # December), known because the answer reaches 4 January.
+        # Read on 5 January 2027: 1 January 2026: 2.15 (from 11 June 2025); 1 July
+        # 2026: 2.40 (from 17 June); 1 January 2027: 2.15 (from 17 December).
         observations = banks.read_sdmx_csv(ECB)
+        known = banks.known_until("ecb_mro", observations, D(2027, 1, 5))
+        self.assertEqual(known, D(2027, 1, 5))
         self.assertEqual(
-            banks.values_to_keep("ecb_mro", observations, D(2026, 6, 15)),
-            [(D(2026, 7, 1), E("2.40")), (D(2027, 1, 1), E("2.15"))],
+            banks.values_to_keep("ecb_mro", observations, D(2025, 12, 31), known),
+            [
+                (D(2026, 1, 1), E("2.15")),
+                (D(2026, 7, 1), E("2.40")),
+                (D(2027, 1, 1), E("2.15")),
+            ],
         )
-        # After what is kept already: only 1 January.
+        # Read on 31 December 2026: the rate of 1 January is not known yet (the
+        # bank may still change it).
         self.assertEqual(
-            banks.values_to_keep("ecb_mro", observations, D(2026, 7, 1)),
-            [(D(2027, 1, 1), E("2.15"))],
-        )
-        # An answer that ends on 31 December does not know 1 January yet.
-        self.assertEqual(
-            banks.values_to_keep("ecb_mro", observations[:-1], D(2026, 7, 1)), []
+            banks.values_to_keep(
+                "ecb_mro", observations, D(2026, 7, 1), D(2026, 12, 31)
+            ),
+            [],
         )
 
     def test_bank_rate_on_the_day_before_the_half_year(self):
-        observations = [(D(2026, 12, 18), E("3.5")), (D(2026, 12, 31), E("3.25"))]
+        observations = [
+            (D(2026, 12, 18), E("3.5")),
+            (D(2026, 12, 31), E("3.25")),
+            (D(2027, 1, 4), E("3.25")),
+        ]
+        known = banks.known_until("boe_base", observations, D(2027, 1, 5))
+        self.assertEqual(known, D(2027, 1, 4), "the last banking day in the answer")
         self.assertEqual(
-            banks.values_to_keep("boe_base", observations, D(2026, 6, 30)),
+            banks.values_to_keep("boe_base", observations, D(2026, 6, 30), known),
             [(D(2026, 12, 31), E("3.25"))],
         )
 
-    def test_riksbank_every_change_and_each_half_year(self):
-        # 2025: 4.0 on 1 January, the new 3.0 from 8 January; 2.0 from 1 July.
+    def test_riksbank_each_half_year_and_a_change_within_it(self):
+        # Banking days only. 2025: 4.0 from its first banking day (2 January),
+        # dated 1 January; the new 3.0 from 8 January; 2.0 from 1 July.
         observations = [
             (D(2024, 12, 30), E("4.0")),
-            (D(2025, 1, 1), E("4.0")),
+            (D(2025, 1, 2), E("4.0")),
             (D(2025, 1, 8), E("3.0")),
             (D(2025, 7, 1), E("2.0")),
         ]
         self.assertEqual(
-            banks.values_to_keep("riksbank", observations, D(2024, 12, 29)),
+            banks.values_to_keep(
+                "riksbank", observations, D(2024, 12, 29), D(2025, 7, 1)
+            ),
             [
                 (D(2025, 1, 1), E("4.0")),
                 (D(2025, 1, 8), E("3.0")),
                 (D(2025, 7, 1), E("2.0")),
             ],
+        )
+        # The new rate on the first banking day of 2027 is the rate of 1 January.
+        observations = [(D(2026, 12, 30), E("2.0")), (D(2027, 1, 4), E("1.75"))]
+        self.assertEqual(
+            banks.values_to_keep(
+                "riksbank", observations, D(2026, 7, 1), D(2027, 1, 4)
+            ),
+            [(D(2027, 1, 1), E("1.75"))],
         )
 
     def test_addresses(self):
@@ -163,6 +187,10 @@ class TestValuesToKeep(unittest.TestCase):
             banks.url("bundesbank_basis", D(2026, 6, 14)).endswith(
                 "M.DE.BBK.BBKBAS2.EUR.ME?format=sdmx_csv&startPeriod=2026-06"
             )
+        )
+        # A series of change dates is read from its beginning.
+        self.assertTrue(
+            banks.url("ecb_mro", D(2026, 6, 14)).endswith("startPeriod=1999-01-01")
         )
 
     def test_loads_without_odoo(self):

@@ -402,12 +402,23 @@ class TestMissingRates(unittest.TestCase):
             D(2026, 8, 4),
         )
 
-    def test_a_rate_set_late_in_its_half_year(self):
-        # Sweden 2025: the first week of January keeps the rate of 2024's second
-        # half, as the law had it; the half year has its own rate from 8 January.
-        rates = [(D(2024, 7, 1), "12.0"), (D(2025, 1, 8), "11.0")]
+    def test_a_half_year_needs_a_rate_from_its_first_day(self):
+        # Sweden 2025: the rate of 2024's second half (12.0) held until the new
+        # reference rate of 8 January; the half year has a rate of its own from
+        # its first day, as the law had it.
+        rates = [
+            (D(2024, 7, 1), "12.0"),
+            (D(2025, 1, 1), "12.0"),
+            (D(2025, 1, 8), "11.0"),
+        ]
         self.assertIsNone(
             legal.missing_rate_from("se_b2b", rates, D(2024, 12, 1), D(2025, 3, 1))
+        )
+        # A rate typed from 1 March does not serve January and February.
+        rates = [(D(2026, 7, 1), "10.40"), (D(2027, 3, 1), "10.15")]
+        self.assertEqual(
+            legal.missing_rate_from("nl_b2b", rates, D(2026, 12, 1), D(2027, 3, 5)),
+            D(2027, 1, 1),
         )
 
     def test_decreed_rates_hold_until_changed(self):
