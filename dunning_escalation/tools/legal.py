@@ -442,6 +442,47 @@ def compensation(profile, principal):
     return _cents(_COMPENSATION[profile](principal))
 
 
+# What a partial payment settles first, where the law fixes an order (the parts
+# of one invoice's debt: "costs" the fees and recovery compensation charged on it,
+# "interest" the interest charged on it, "principal" the invoice itself):
+# - NL, BW 6:44 lid 1: costs, then the interest fallen due, last the principal;
+#   "costs" include the extrajudicial collection costs (HR 10 July 2015,
+#   ECLI:NL:HR:2015:1868). A debtor who designates another order may see the
+#   payment refused (lid 2). Businesses and consumers alike.
+# - DE, BGB § 367 Abs. 1: costs, then interest, last the principal; a payment
+#   designated otherwise may be refused (Abs. 2). Consumers too; § 497 Abs. 3
+#   (consumer loans, and through § 506 paid deferrals and instalment sales)
+#   reverses it, which no invoice of this addon is.
+# - BE: the old Civil Code art. 1254 (kept by Book 5 of the new Code, its article
+#   still to verify) puts interest before principal without the creditor's
+#   consent; costs are not named, Belgian practice puts them first (to verify).
+# Other profiles (UK common-law appropriation, the EU directive, Sweden where no
+# statute names an order): the payment stays where it was registered.
+PAYMENT_ORDER = {
+    "nl_b2b": ("costs", "interest", "principal"),
+    "nl_b2c": ("costs", "interest", "principal"),
+    "de_b2b": ("costs", "interest", "principal"),
+    "de_b2c": ("costs", "interest", "principal"),
+}
+
+
+def settle(amount, owed, order):
+    """How ``amount`` settles the parts of a debt ``owed`` ({part: amount open})
+    taken in ``order``: {part: amount settled}, every part of ``owed`` present;
+    what is left over after the last part settles nothing here. Amounts in cents,
+    none negative."""
+    left = _money(amount, "the payment")
+    unknown = set(order) - set(owed)
+    if unknown:
+        raise ValueError(f"no amount owed is given for {', '.join(sorted(unknown))}")
+    settled = {part: Decimal("0.00") for part in owed}
+    for part in order:
+        share = min(left, _money(owed[part], part))
+        settled[part] = _cents(share)
+        left -= share
+    return settled
+
+
 def _easter(year):
     """Easter Sunday (Gregorian), by the anonymous Gregorian computus."""
     a = year % 19

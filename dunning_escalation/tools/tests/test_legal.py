@@ -450,6 +450,49 @@ class TestMissingRates(unittest.TestCase):
         )
 
 
+class TestPaymentOrder(unittest.TestCase):
+    """A partial payment on an invoice with costs and interest charged on it."""
+
+    # EUR 10,000 Dutch business invoice: WIK costs 375 + 250 + 250 = 875.00 and
+    # 155.64 interest charged: 1,030.64 of charges.
+    OWED = {"costs": E("875.00"), "interest": E("155.64"), "principal": E("10000")}
+
+    def test_dutch_order_costs_interest_principal(self):
+        # 2,000 paid: the charges first (1,030.64), 969.36 on the invoice, whose
+        # principal still open is 9,030.64.
+        order = legal.PAYMENT_ORDER["nl_b2b"]
+        self.assertEqual(
+            legal.settle(2000, self.OWED, order),
+            {"costs": E("875.00"), "interest": E("155.64"), "principal": E("969.36")},
+        )
+        # Less than the costs: part of the costs and nothing else.
+        self.assertEqual(
+            legal.settle("500", self.OWED, order),
+            {"costs": E("500.00"), "interest": E("0.00"), "principal": E("0.00")},
+        )
+        # Between the costs and the charges.
+        self.assertEqual(
+            legal.settle("1000", self.OWED, order),
+            {"costs": E("875.00"), "interest": E("125.00"), "principal": E("0.00")},
+        )
+        # More than everything: the rest is not settled here.
+        self.assertEqual(
+            legal.settle("12000", self.OWED, order)["principal"], E("10000.00")
+        )
+
+    def test_which_profiles_order_a_payment(self):
+        self.assertEqual(
+            sorted(legal.PAYMENT_ORDER), ["de_b2b", "de_b2c", "nl_b2b", "nl_b2c"]
+        )
+        self.assertNotIn("uk_b2b", legal.PAYMENT_ORDER)
+
+    def test_bad_input(self):
+        with self.assertRaisesRegex(ValueError, "cannot be negative"):
+            legal.settle(-1, self.OWED, ("costs",))
+        with self.assertRaisesRegex(ValueError, "no amount owed is given for fees"):
+            legal.settle(1, self.OWED, ("fees",))
+
+
 class TestStandalone(unittest.TestCase):
     def test_loads_without_odoo(self):
         result = run_without_odoo("legal", "m.compensation('uk_b2b', 5000)")
