@@ -4,6 +4,7 @@ from . import account_move_charges
 from . import account_move_handoff
 from . import account_move_line
 from . import account_move_mail
+from . import account_move_payment_order
 from . import account_move_payment_qr
 from . import account_move_portal
 from . import account_move_reply

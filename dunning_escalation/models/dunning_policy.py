@@ -55,6 +55,16 @@ class DunningPolicy(models.Model):
         context={"active_test": False},
     )
     level_count = fields.Integer(compute="_compute_level_count")
+    # Off, and not on the form yet: the waivers, the forgiveness of interest and
+    # the customer's documents do not follow the split so far.
+    payment_in_law_order = fields.Boolean(
+        string="Apply Payments in the Law's Order",
+        tracking=True,
+        help="Where the customer's law fixes what a partial payment settles first "
+        "(the Netherlands and Germany: the costs, then the interest, then the "
+        "invoice), a payment on an invoice settles its open charges first. Off: "
+        "payments stay where they are registered.",
+    )
     legal_profile = fields.Selection(
         [("by_customer", "By the customer's country and kind"), *LEGAL_PROFILES],
         help="The late-payment law whose interest rates, compensation and waiting "

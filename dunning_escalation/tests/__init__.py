@@ -12,6 +12,7 @@ from . import test_dunning_engine
 from . import test_dunning_handoff
 from . import test_dunning_letters
 from . import test_dunning_lifecycle
+from . import test_dunning_payment_order
 from . import test_dunning_payment_qr
 from . import test_dunning_plans
 from . import test_dunning_portal
