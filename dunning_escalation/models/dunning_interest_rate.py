@@ -111,7 +111,8 @@ class DunningInterestRate(models.Model):
             self._dunning_adopt_derived()
         return result
 
-    def unlink(self):
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_derived(self):
         derived = self.filtered("derived")
         if derived and not self.env.context.get("dunning_deriving"):
             rate = derived[0]
@@ -125,7 +126,6 @@ class DunningInterestRate(models.Model):
                     reference=rate.reference_rate_id.display_name,
                 )
             )
-        return super().unlink()
 
     def _dunning_adopt_derived(self):
         """Compare rates typed in with what their profile's reference rate
