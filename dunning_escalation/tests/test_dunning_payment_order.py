@@ -1,3 +1,6 @@
+from freezegun import freeze_time
+
+from odoo import Command
 from odoo.tests import tagged
 
 from .common import D
@@ -87,6 +90,47 @@ class TestDunningPaymentOrder(DunningCase):
             lambda line: line.account_id.account_type == "asset_receivable"
         )
         invoice.js_assign_outstanding_line(line.id)
+        self.assertEqual(charge.amount_residual, 0.0)
+        self.assertEqual(invoice.amount_residual, 8913.93)
+
+    def test_a_payment_on_the_portal(self):
+        invoice, charge = self._charged_invoice()
+        provider = (
+            self.env["payment.provider"]
+            .sudo()
+            .search(
+                [("code", "=", "demo"), ("company_id", "=", self.env.company.id)],
+                limit=1,
+            )
+        )
+        provider.state = "test"
+        # Its payments booked on the outstanding receipts account: reconciled with
+        # the invoice when the transaction is done (else when the bank line comes).
+        provider.journal_id.inbound_payment_method_line_ids.filtered(
+            lambda line: line.payment_provider_id == provider
+        ).payment_account_id = self.inbound_payment_method_line.payment_account_id
+        transaction = (
+            self.env["payment.transaction"]
+            .sudo()
+            .create(
+                {
+                    "provider_id": provider.id,
+                    "payment_method_id": self.env.ref(
+                        "payment_demo.payment_method_demo"
+                    ).id,
+                    "reference": "Portal payment 1",
+                    "amount": 2000.0,
+                    "currency_id": self.eur.id,
+                    "partner_id": self.customer.id,
+                    "operation": "online_direct",
+                    "invoice_ids": [Command.set(invoice.ids)],
+                }
+            )
+        )
+        with freeze_time("2026-02-20"):
+            transaction._set_done()
+            transaction._post_process()
+        self.assertEqual(transaction.payment_id.amount, 2000.0)
         self.assertEqual(charge.amount_residual, 0.0)
         self.assertEqual(invoice.amount_residual, 8913.93)
 
