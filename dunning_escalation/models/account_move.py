@@ -502,31 +502,14 @@ class AccountMove(models.Model):
         ``group`` (an XML id), the first of them who is in that group."""
         self.ensure_one()
         company = self.company_id
-
-        def person(user):
-            return (
-                user
-                and user.active
-                and user._is_internal()
-                and not user._is_superuser()
-                and company in user.company_ids
-                and (not group or user.has_group(group))
-            )
-
-        for user in (
-            self.dunning_policy_id.user_id,
-            self.invoice_user_id,
-            company.dunning_user_id,
-        ):
-            if person(user):
-                return user
-        admins = (
-            self.env.ref("account.group_account_manager")
-            .sudo()
-            .all_user_ids.filtered(person)
-            .sorted("id")
-        )
-        return admins[:1] or self.env.ref("base.user_admin")
+        return company._dunning_person(
+            (
+                self.dunning_policy_id.user_id,
+                self.invoice_user_id,
+                company.dunning_user_id,
+            ),
+            group,
+        ) or self.env.ref("base.user_admin")
 
     def _dunning_legal_profile(self):
         self.ensure_one()

@@ -7,6 +7,15 @@ from odoo.tools import format_date
 from ..tools import legal
 from .dunning_policy import LEGAL_PROFILES
 
+# What a statutory rate carries when it neither follows nor agrees with a
+# reference value, nor has a figure proposed.
+NOT_LINKED = {
+    "reference_rate_id": False,
+    "proposed_percent": 0.0,
+    "proposed_reference_id": False,
+    "declined_percent": 0.0,
+}
+
 
 class DunningInterestRate(models.Model):
     _name = "dunning.interest.rate"
@@ -93,21 +102,13 @@ class DunningInterestRate(models.Model):
 
     def write(self, vals):
         # A rate a person changes is theirs: typed in, no longer derived.
-        if {"percent", "date_from", "legal_profile"} & set(vals) and not (
+        by_hand = {"percent", "date_from", "legal_profile"} & set(vals) and not (
             self.env.context.get("dunning_deriving")
-        ):
-            vals = {
-                **vals,
-                "derived": False,
-                "reference_rate_id": False,
-                "proposed_percent": 0.0,
-                "proposed_reference_id": False,
-                "declined_percent": 0.0,
-            }
+        )
+        if by_hand:
+            vals = {**vals, **NOT_LINKED, "derived": False}
         result = super().write(vals)
-        if {"percent", "date_from", "legal_profile"} & set(vals) and not (
-            self.env.context.get("dunning_deriving")
-        ):
+        if by_hand:
             self._dunning_adopt_derived()
         return result
 
@@ -143,6 +144,7 @@ class DunningInterestRate(models.Model):
         for rate in self.filtered("proposed_reference_id"):
             rate.with_context(dunning_deriving=True).write(
                 {
+                    **NOT_LINKED,
                     "percent": rate.proposed_percent,
                     "reference_rate_id": rate.proposed_reference_id.id,
                     "source": rate.proposed_reference_id._derivation_source(
@@ -150,9 +152,6 @@ class DunningInterestRate(models.Model):
                     ),
                     "to_verify": rate.proposed_reference_id.to_verify,
                     "derived": True,
-                    "proposed_percent": 0.0,
-                    "proposed_reference_id": False,
-                    "declined_percent": 0.0,
                 }
             )
 

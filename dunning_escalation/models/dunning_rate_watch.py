@@ -98,26 +98,9 @@ class DunningPolicy(models.Model):
         """Who is told of missing rates: the policy's responsible user if they are
         an accounting administrator of its company, else the first of those."""
         self.ensure_one()
-        company = self.company_id
-
-        def admin(user):
-            return (
-                user.active
-                and user._is_internal()
-                and not user._is_superuser()
-                and company in user.company_ids
-                and user.has_group("account.group_account_manager")
-            )
-
-        if self.user_id and admin(self.user_id):
-            return self.user_id
-        admins = (
-            self.env.ref("account.group_account_manager")
-            .sudo()
-            .all_user_ids.filtered(admin)
-            .sorted("id")
+        return self.company_id._dunning_person(
+            (self.user_id,), "account.group_account_manager"
         )
-        return admins[:1]
 
     @api.model
     def _dunning_warn_missing_rates(self, company, today):

@@ -1,5 +1,5 @@
 """The central banks' rates that the statutory interest rates follow: entered once
-(or read from the bank, see dunning_reference_fetch.py), each derived profile's
+(or read from the bank, see dunning_reference_rate_fetch.py), each derived profile's
 rate follows as its law says (tools.legal.DERIVED)."""
 
 from odoo import api, fields, models
@@ -7,6 +7,7 @@ from odoo.exceptions import ValidationError
 from odoo.tools import float_compare
 
 from ..tools import legal
+from .dunning_interest_rate import NOT_LINKED
 
 REFERENCES = [
     ("ecb_mro", "ECB main refinancing rate"),
@@ -28,16 +29,6 @@ LAWS = {
     "uk_b2b": "Late Payment of Commercial Debts (Rate of Interest) (No. 3) Order 2002",
 }
 assert set(LAWS) == set(legal.DERIVED)
-
-
-# What a statutory rate carries when it neither follows nor agrees with a
-# reference value, nor has a figure proposed.
-NOT_LINKED = {
-    "reference_rate_id": False,
-    "proposed_percent": 0.0,
-    "proposed_reference_id": False,
-    "declined_percent": 0.0,
-}
 
 
 class DunningReferenceRate(models.Model):

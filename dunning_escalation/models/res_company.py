@@ -226,3 +226,31 @@ class ResCompany(models.Model):
             company.sudo().dunning_policy_id = Policy.create(
                 company._dunning_default_policy_values()
             )
+
+    def _dunning_person(self, candidates, group=None):
+        """The first of ``candidates`` (users) who can follow up on dunning in
+        self: an active internal user of the company, never the job's technical
+        user, in ``group`` (an XML id) when given; else the first of the
+        company's accounting administrators who is; else no user."""
+        self.ensure_one()
+
+        def person(user):
+            return (
+                user
+                and user.active
+                and user._is_internal()
+                and not user._is_superuser()
+                and self in user.company_ids
+                and (not group or user.has_group(group))
+            )
+
+        for user in candidates:
+            if person(user):
+                return user
+        admins = (
+            self.env.ref("account.group_account_manager")
+            .sudo()
+            .all_user_ids.filtered(person)
+            .sorted("id")
+        )
+        return admins[:1]

@@ -179,7 +179,7 @@ READERS = {
 
 def _half_year_starts(first, last):
     """1 January and 1 July from ``first`` through ``last``."""
-    start = datetime.date(first.year, 1 if first.month <= 6 else 7, 1)
+    start = _half_year_start_of(first)
     if start < first:
         start = _next_half_year(start)
     while start <= last:
