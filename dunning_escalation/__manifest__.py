@@ -2,7 +2,7 @@
     "name": "Dunning Escalation",
     "summary": "Escalate overdue customer invoices through dunning levels: reminders, "
     "late fees, statutory interest and collection-agency handoff",
-    "version": "19.0.1.6.0",
+    "version": "19.0.1.7.0",
     "category": "Accounting/Accounting",
     "license": "AGPL-3",
     "author": "dunning_escalation developers",

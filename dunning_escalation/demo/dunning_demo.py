@@ -914,8 +914,15 @@ class DemoData:
 
     def _pay(self, move, amount=None, with_charges=False):
         """Register a payment of ``amount`` (else in full) on the invoice, and of
-        its open charges when ``with_charges``."""
-        to_pay = (move | move._dunning_open_charges()) if with_charges else move
+        its open charges first when ``with_charges`` (the law's order pays them
+        first anyway)."""
+        to_pay = (move._dunning_open_charges() | move) if with_charges else move
+        if not amount and not with_charges and move._dunning_payment_order():
+            # In full where the law orders the payment: the charges come first, so
+            # paying in full is paying them with the invoice.
+            amount = move.amount_residual + sum(
+                move._dunning_open_charges().mapped("amount_residual")
+            )
         for invoice in to_pay:
             values = {"payment_date": move._dunning_today()}
             if amount and invoice == move:

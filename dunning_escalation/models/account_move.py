@@ -194,6 +194,7 @@ class AccountMove(models.Model):
         "dunning_level_id.delay_days",
         "dunning_blocked_until",
         "dunning_clock_days",
+        "dunning_charges_open",
     )
     def _compute_dunning_next_date(self):
         for move in self:
@@ -202,7 +203,7 @@ class AccountMove(models.Model):
                 not policy
                 or not move.invoice_date_due
                 or move.state != "posted"
-                or move.payment_state not in OPEN_STATES
+                or not move._dunning_debt_open()
                 or move.dunning_handed_off
             ):
                 move.dunning_next_date = False
@@ -433,7 +434,7 @@ class AccountMove(models.Model):
                     ", ".join(wrong.mapped("display_name")),
                 )
             )
-        paid = self.filtered(lambda m: m.payment_state not in OPEN_STATES)
+        paid = self.filtered(lambda m: not m._dunning_debt_open())
         if paid:
             raise UserError(
                 self.env._(

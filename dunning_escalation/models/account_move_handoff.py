@@ -259,9 +259,9 @@ class AccountMove(models.Model):
 
     @api.model
     def _dunning_settle_cases(self, company):
-        """Move the open collection tasks of ``company`` whose invoices are all
-        paid to Settled, whatever level the invoices had (or none: handed over
-        by hand or with the whole account)."""
+        """Move the open collection tasks of ``company`` whose invoices and the
+        charges on them are all paid to Settled, whatever level the invoices had
+        (or none: handed over by hand or with the whole account)."""
         settled = self.env.ref(
             "dunning_escalation.project_task_stage_settled", raise_if_not_found=False
         )
@@ -279,7 +279,9 @@ class AccountMove(models.Model):
             )
         )
         for task in tasks:
+            # The charges on the invoices are part of the claim.
             if all(
-                move.payment_state in SETTLED_STATES for move in task.dunning_move_ids
+                move.payment_state in SETTLED_STATES and not move.dunning_charges_open
+                for move in task.dunning_move_ids
             ):
                 task.stage_id = settled

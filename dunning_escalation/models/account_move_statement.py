@@ -8,6 +8,7 @@ from ..tools import ladder
 from .account_move import DUNNED_MOVE_TYPES
 from .account_move import DUNNING_WRITE_CONTEXT
 from .account_move import OPEN_STATES
+from .account_move import PAID_STATES
 
 
 class AccountMove(models.Model):
@@ -20,7 +21,12 @@ class AccountMove(models.Model):
         domain = [
             ("move_type", "in", DUNNED_MOVE_TYPES),
             ("state", "=", "posted"),
+            # Paid, an invoice is dunned for the charges on it still open.
+            "|",
             ("payment_state", "in", OPEN_STATES),
+            "&",
+            ("payment_state", "in", PAID_STATES),
+            ("dunning_charges_open", "=", True),
             ("dunning_policy_id", "!=", False),
             ("invoice_date_due", "!=", False),
         ]
@@ -71,17 +77,35 @@ class AccountMove(models.Model):
         return overdue | overdue._dunning_open_charges()
 
     def _dunning_overdue_totals(self, today):
-        """Overdue amount due per (policy, customer), in company currency, in one
-        query over every open invoice of the customers of self."""
+        """Overdue amount due per (policy, customer), in company currency, the
+        open charges on those invoices included: one query over every open
+        invoice of the customers of self, one for the charges."""
         partners = self.partner_id.commercial_partner_id
         if not partners:
             return {}
-        groups = self.env["account.move"]._read_group(
-            self._dunning_overdue_domain(today, partners),
+        domain = self._dunning_overdue_domain(today, partners)
+        Move = self.env["account.move"]
+        groups = Move._read_group(
+            domain,
             ["dunning_policy_id", "commercial_partner_id"],
             ["amount_residual_signed:sum"],
         )
-        return {(policy.id, partner.id): total for policy, partner, total in groups}
+        totals = {(policy.id, partner.id): total for policy, partner, total in groups}
+        # The open charges on those invoices are owed too (alone, once the
+        # invoice is paid).
+        for charge in Move.search(
+            [
+                ("dunning_origin_id", "any", domain),
+                ("state", "=", "posted"),
+                ("payment_state", "in", OPEN_STATES),
+            ]
+        ):
+            key = (
+                charge.dunning_origin_id.dunning_policy_id.id,
+                charge.commercial_partner_id.id,
+            )
+            totals[key] = totals.get(key, 0.0) + charge.amount_residual_signed
+        return totals
 
     def _dunning_open_charges(self):
         """The posted, unpaid charge invoices of self."""

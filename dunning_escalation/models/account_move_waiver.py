@@ -119,8 +119,41 @@ class AccountMove(models.Model):
     def _dunning_waivable(self, kinds):
         """{line: amount, taxes included} of the lines of ``kinds`` of the charge
         invoice self that a waiver may still credit: each line less what credit
-        notes of earlier waivers credited for its kind, and all of them together
-        no more than what is still open on self."""
+        notes of earlier waivers credited for its kind and less what the customer
+        paid on it. A payment settles the costs before the interest (as the law's
+        order does), so what stays open of a charge invoice is its interest
+        first."""
+        self.ensure_one()
+        credited = self._dunning_credited()
+        currency = self.currency_id
+        lines = self.invoice_line_ids.sorted(
+            lambda line: (
+                line.dunning_charge_type == "interest",
+                line.sequence,
+                line.id,
+            )
+        )
+        uncredited = {}
+        for line in lines:
+            already = min(credited[line.dunning_charge_type], line.price_total)
+            credited[line.dunning_charge_type] -= already
+            uncredited[line] = line.price_total - already
+        paid = max(sum(uncredited.values()) - self.amount_residual, 0.0)
+        amounts = {}
+        for line in lines:
+            share = min(uncredited[line], paid)
+            paid -= share
+            amount = currency.round(uncredited[line] - share)
+            if (
+                line.dunning_charge_type in kinds
+                and currency.compare_amounts(amount, 0) > 0
+            ):
+                amounts[line] = amount
+        return amounts
+
+    def _dunning_credited(self):
+        """{charge type: amount, taxes included} that credit notes of waivers
+        credited on the charge invoice self."""
         self.ensure_one()
         credited = defaultdict(float)
         for note in self.search(
@@ -132,18 +165,7 @@ class AccountMove(models.Model):
         ):
             for line in note.invoice_line_ids:
                 credited[line.dunning_charge_type] += line.price_total
-        currency = self.currency_id
-        left = self.amount_residual
-        amounts = {}
-        for line in self.invoice_line_ids:
-            kind = line.dunning_charge_type
-            already = min(credited[kind], line.price_total)
-            credited[kind] -= already
-            amount = currency.round(min(line.price_total - already, left))
-            if kind in kinds and currency.compare_amounts(amount, 0) > 0:
-                amounts[line] = amount
-                left -= amount
-        return amounts
+        return credited
 
     def _dunning_partial_credit_note(self, amounts, ref, today):
         """A posted credit note of the charge invoice self crediting ``amounts``

@@ -176,6 +176,9 @@ class DunningChannel(models.AbstractModel):
                 statement = invoices | Move.browse(
                     [charge for move in invoices.ids for charge in charges[move]]
                 )
+            elif moves[0]._dunning_charges_only():
+                # Paid, dunned for its charges: they are what the message lists.
+                statement = moves[0] | moves[0]._dunning_open_charges()
             else:
                 statement = moves[0]
             statements[key] = statement

@@ -76,6 +76,11 @@ class DunningEvent(models.Model):
         readonly=True,
         help="When the run takes a waiting or failed charge again.",
     )
+    thanks_pending = fields.Boolean(
+        readonly=True,
+        help="Paid while late-payment charges on the invoice were open: the "
+        "thank-you goes once they are settled.",
+    )
     date = fields.Date(required=True, default=fields.Date.context_today)
     currency_id = fields.Many2one(related="move_id.currency_id")
     amount = fields.Monetary(currency_field="currency_id")

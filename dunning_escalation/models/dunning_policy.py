@@ -55,15 +55,15 @@ class DunningPolicy(models.Model):
         context={"active_test": False},
     )
     level_count = fields.Integer(compute="_compute_level_count")
-    # Off, and not on the form yet: the waivers, the forgiveness of interest and
-    # the customer's documents do not follow the split so far.
     payment_in_law_order = fields.Boolean(
         string="Apply Payments in the Law's Order",
+        default=True,
         tracking=True,
         help="Where the customer's law fixes what a partial payment settles first "
         "(the Netherlands and Germany: the costs, then the interest, then the "
-        "invoice), a payment on an invoice settles its open charges first. Off: "
-        "payments stay where they are registered.",
+        "invoice; Belgium: the interest before the invoice), a payment on an "
+        "invoice settles its open charges first. Off: payments stay where they "
+        "are registered, for example while the company negotiates.",
     )
     legal_profile = fields.Selection(
         [("by_customer", "By the customer's country and kind"), *LEGAL_PROFILES],
@@ -123,7 +123,9 @@ class DunningPolicy(models.Model):
         string="Waive Interest if Paid Within (days)",
         help="When an invoice is paid in full within this many days of the step that "
         "charged interest on it, that interest is waived with a credit note "
-        "(0: never).",
+        "(0: never). Where payments are applied in the law's order, paying as much "
+        "as the invoice within these days is enough: the interest is waived before "
+        "the payment settles the costs and the invoice.",
     )
     reply_pause_days = fields.Integer(
         string="Pause on a Reply (days)",

@@ -23,7 +23,6 @@ from odoo import api, models, modules
 from ..tools import ladder
 from ..tools.ladder import Decision
 from .account_move import DUNNED_MOVE_TYPES
-from .account_move import OPEN_STATES
 
 _logger = logging.getLogger(__name__)
 
@@ -66,6 +65,7 @@ class DunningRun(models.AbstractModel):
             return False
         if not run._record_payments(company, today):
             return False
+        run._thank_for_settled_charges(company)
         run.env["account.move"]._dunning_settle_cases(company)
         # Each customer's segment, and the policy its rules choose, before the
         # steps of the day are decided.
@@ -202,7 +202,7 @@ class DunningRun(models.AbstractModel):
                 decide("no_policy", _("No dunning policy"))
             elif move.state != "posted" or move.move_type not in DUNNED_MOVE_TYPES:
                 decide("not_open", _("Not a posted customer invoice"))
-            elif move.payment_state not in OPEN_STATES:
+            elif not move._dunning_debt_open():
                 decide("paid", _("Paid"))
             elif move.dunning_handed_off:
                 decide("handed_off", _("With the collection agency"))

@@ -119,17 +119,25 @@ class DunningRun(models.AbstractModel):
             )
             .move_ids
         )
-        thanks = self.env["dunning.channel.mail"]._send_thanks(paid - planned)
+        # A plan's interest was agreed with the plan: not forgiven again.
+        for move in paid - planned:
+            move._dunning_auto_waive_interest()
+        # Charges still open after that: dunned for them alone, thanked once they
+        # are settled (_thank_for_settled_charges).
+        owing = paid.filtered("dunning_charges_open")
+        thanks = self.env["dunning.channel.mail"]._send_thanks(paid - planned - owing)
         Event = self.env["dunning.event"].sudo()
         events = []
         for move in paid:
             reason = self.env._("Paid in full after %s", move.dunning_level_id.name)
+            if move in owing:
+                reason = self.env._(
+                    "%s; the late-payment charges on it are still open and dunned",
+                    reason,
+                )
             message, error = thanks.get(move.id, (False, False))
             if error:
                 reason = f"{reason}; {error}"
-            # A plan's interest was agreed with the plan: not forgiven again.
-            if move not in planned:
-                move._dunning_auto_waive_interest()
             events.append(
                 Event._prepare_values(
                     move,
@@ -138,9 +146,38 @@ class DunningRun(models.AbstractModel):
                     amount=move.amount_total,
                     mail_message_id=message.id if message else False,
                     reason=reason,
+                    thanks_pending=move in owing and move not in planned,
                 )
             )
         Event.create(events)
+
+    @api.model
+    def _thank_for_settled_charges(self, company):
+        """Thank the customers of the invoices paid while charges on them were
+        open, now that those are settled too (paid or waived)."""
+        events = (
+            self.env["dunning.event"]
+            .sudo()
+            .search(
+                [
+                    ("company_id", "=", company.id),
+                    ("kind", "=", "paid"),
+                    ("thanks_pending", "=", True),
+                    ("move_id.dunning_charges_open", "=", False),
+                ]
+            )
+        )
+        if not events:
+            return
+        thanks = self.env["dunning.channel.mail"]._send_thanks(events.move_id)
+        for event in events:
+            message, error = thanks.get(event.move_id.id, (False, False))
+            values = {"thanks_pending": False}
+            if message:
+                values["mail_message_id"] = message.id
+            if error:
+                values["reason"] = f"{event.reason}; {error}"
+            event.write(values)
 
     @api.model
     def _retry_collections(self, company, today):

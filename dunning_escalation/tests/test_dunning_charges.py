@@ -357,7 +357,9 @@ class TestDunningCharges(DunningCase):
         self.assertEqual(fees[1].amount_total, 4.45)
 
     def test_interest_waived_when_paid_soon_after_the_notice(self):
-        self.policy.waive_interest_days = 10
+        # Payments as registered: the invoice paid in full forgives the interest
+        # (in the law's order, see test_dunning_payment_order).
+        self.policy.write({"waive_interest_days": 10, "payment_in_law_order": False})
         invoice = self._invoice("2026-01-31", 1000.0, currency=self.eur)
         fees = self._ladder(invoice, ["2026-02-14"])
         self.assertEqual(fees.amount_total, 153.89)
@@ -377,7 +379,7 @@ class TestDunningCharges(DunningCase):
         self.assertEqual(events, {"fee": "done", "interest": "cancelled"})
 
     def test_interest_kept_when_paid_late(self):
-        self.policy.waive_interest_days = 3
+        self.policy.write({"waive_interest_days": 3, "payment_in_law_order": False})
         invoice = self._invoice("2026-01-31", 1000.0, currency=self.eur)
         fees = self._ladder(invoice, ["2026-02-14"])
         self._register_payment(

@@ -104,7 +104,11 @@ class TestDunningDemo(AccountTestInvoicingCommon):
             },
         )
         self.assertEqual(self.moves["hofmann_recalled"].payment_state, "partial")
-        self.assertEqual(self.moves["hofmann_recalled"].amount_residual, 8400.0)
+        # 12,400.00 less its payment of 4,000.00, which settled the charges first
+        # (BGB § 367): EUR 40 and 30 days at 10.52% (12,400 x 10.52% x 14/365 =
+        # 50.04 on 4 October, 16/365 = 57.18 on 20 October), 147.22; 3,852.78 of
+        # the invoice.
+        self.assertEqual(self.moves["hofmann_recalled"].amount_residual, 8547.22)
         # Every invoice climbed the ladder one level at a time.
         self.assertFalse(self._events("skipped", state=None))
         self.assertEqual(self._events("email", state="failed").ids, [])
@@ -312,16 +316,25 @@ class TestDunningDemo(AccountTestInvoicingCommon):
                     (D(2026, 11, 12), "Paid in full after Final notice", "07")
                 ],
                 "lindqvist_recovered": [
-                    (D(2026, 11, 16), "Paid in full after Collection agency", "07")
+                    (
+                        D(2026, 11, 16),
+                        "Paid in full after Collection agency; the late-payment "
+                        "charges on it are still open and dunned",
+                        "07",
+                    )
                 ],
             },
         )
-        # A thank-you mail for each, queued.
-        self.assertEqual(len(paid.mail_message_id), 6)
+        # A thank-you mail for each, queued; Karin Lindqvist's once her
+        # compensation is paid too.
+        self.assertEqual(len(paid.mail_message_id), 5)
+        self.assertEqual(
+            paid.filtered("thanks_pending").move_id, self.moves["lindqvist_recovered"]
+        )
         mails = self.env["mail.mail"].search(
             [("mail_message_id", "in", paid.mail_message_id.ids)]
         )
-        self.assertEqual(len(mails), 6)
+        self.assertEqual(len(mails), 5)
         # The reminders before those payments, by how soon each was paid.
         reminders = self._events("email").filtered(lambda e: e.recovery != "open")
         self.assertEqual(
@@ -339,9 +352,11 @@ class TestDunningDemo(AccountTestInvoicingCommon):
                 "vanderlinden_paid": [("done", 346.5, "paid")],  # WIK: 15%
                 "vanderlinden_firm": [("done", 222.0, "not_paid")],
                 "vandenberghe_agency": [("done", 40.0, "not_paid")],
-                "hofmann_recalled": [("done", 40.0, "not_paid")],
+                # Its partial payment settled the charges first (BGB § 367).
+                "hofmann_recalled": [("done", 40.0, "paid")],
                 "lindqvist_recovered": [("done", 180.0, "not_paid")],  # SEK
-                "sablon_paid": [("done", 40.0, "not_paid")],
+                # Paid in full: the charges with the invoice (art. 5.210).
+                "sablon_paid": [("done", 40.0, "paid")],
                 "thistle_broken": [("done", 70.0, "not_paid")],  # GBP
                 "sablon_dispute": [("done", 40.0, "not_paid")],
                 "ashworth_final": [("done", 70.0, "not_paid")],
@@ -408,7 +423,9 @@ class TestDunningDemo(AccountTestInvoicingCommon):
                 # Its one invoice recalled: the case is closed as Recalled.
                 "Collection: Hofmann Maschinenbau GmbH": "Recalled",
                 "Collection: Oliver Bennett": "Written Off",
-                "Collection: Karin Lindqvist": "Settled",
+                # The invoice is paid, its compensation (SEK 180, paid as
+                # registered in Sweden) is not: the case stays open for it.
+                "Collection: Karin Lindqvist": "To Hand Over",
             },
         )
         self.assertFalse(tasks.filtered(lambda t: "Hofmann" in t.name).dunning_move_ids)

@@ -344,6 +344,24 @@ class DunningLifecycle(RuleBasedStateMachine):
             assert fee.amount_residual >= -0.005, f"{fee.name} over-credited"
 
     @invariant()
+    def no_principal_settled_while_a_charge_is_open(self):
+        """Under a law that orders a partial payment (costs, interest, then the
+        invoice), a payment reaches the invoice only when every charge booked on
+        it before that payment is settled."""
+        for invoice in self.invoices:
+            if not invoice._dunning_payment_order():
+                continue
+            open_charges = invoice._dunning_open_charges()
+            if not open_charges:
+                continue
+            for partial, move in invoice._dunning_received_partials():
+                payment = partial.credit_move_id.move_id
+                assert move != invoice or payment.id < min(open_charges.ids), (
+                    f"{invoice.name}: {payment.name} settled the invoice while "
+                    f"{open_charges.mapped('name')} stayed open"
+                )
+
+    @invariant()
     def open_invoices_have_a_next_step(self):
         for invoice in self.invoices:
             paused = (

@@ -73,6 +73,22 @@ class TestDunningPaymentOrder(DunningCase):
         self.assertEqual(charge.amount_residual, 0.0)
         self.assertEqual(invoice.amount_residual, 9413.93)
 
+    def test_one_payment_for_two_invoices_settles_both_charges_first(self):
+        first, first_charge = self._charged_invoice()
+        second, second_charge = self._charged_invoice()
+        self.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=(first | second).ids
+        ).create(
+            {"group_payment": True, "payment_date": "2026-02-20"}
+        )._create_payments()
+        # 20,000.00: the charges of both (2 x 913.93) first, then 18,172.14 of
+        # the invoices: 1,827.86 left on them.
+        self.assertEqual(first_charge.amount_residual, 0.0)
+        self.assertEqual(second_charge.amount_residual, 0.0)
+        self.assertEqual(
+            round(first.amount_residual + second.amount_residual, 2), 1827.86
+        )
+
     def test_an_outstanding_payment_assigned_from_the_invoice(self):
         invoice, charge = self._charged_invoice()
         payment = self.env["account.payment"].create(
@@ -152,9 +168,250 @@ class TestDunningPaymentOrder(DunningCase):
         self._pay(invoice, 2000.0)
         self.assertEqual(charge.amount_residual, 913.93)
         self.assertEqual(invoice.amount_residual, 8000.0)
+        self.assertEqual(
+            str(invoice.message_ids[0].body),
+            "<p>2,000.00&nbsp;€ received on 02/20/2026, applied as registered: the "
+            f"policy {self.policy.name} does not apply payments in the law's "
+            "order, so the late-payment charges stay open.</p>",
+        )
 
     def test_paying_the_charge_invoice_itself_stays_there(self):
         invoice, charge = self._charged_invoice()
         self._pay(charge, 913.93)
         self.assertEqual(charge.amount_residual, 0.0)
         self.assertEqual(invoice.amount_residual, 10000.0)
+
+    # ------------------------------------------------------------------
+    # More figures worked by hand, and what follows the split.
+    # ------------------------------------------------------------------
+
+    def _report_text(self, xmlid, records):
+        report = self.env.ref(xmlid)
+        html, _kind = report._render_qweb_html(report.report_name, records.ids)
+        return " ".join(html.decode().split())
+
+    def test_more_than_everything_pays_all_and_leaves_a_credit(self):
+        invoice, charge = self._charged_invoice()
+        payment = self._pay(invoice, 12000.0)
+        # 913.93 charges + 10,000.00 invoice; 1,086.07 stays on the payment.
+        self.assertEqual(charge.payment_state, "paid")
+        self.assertIn(invoice.payment_state, ("paid", "in_payment"))
+        receivable = payment.move_id.line_ids.filtered(
+            lambda line: line.account_id.account_type == "asset_receivable"
+        )
+        self.assertEqual(receivable.amount_residual_currency, -1086.07)
+
+    def test_two_payments_with_interest_charged_between_them(self):
+        self.level_handoff.apply_interest = True
+        invoice, charge = self._charged_invoice()
+        self._pay(invoice, 2000.0)
+        self.assertEqual(invoice.amount_residual, 8913.93)
+        # The handoff of 2 March charges the interest of 15 February to 2 March:
+        # 6 days on 10,000.00 and, from the day after the payment of 20 February,
+        # 10 days on the 8,913.93 still open of the invoice:
+        # 10,000 x 10.15% x 20/365 = 55.62 (1 to 20 February)
+        # + 8,913.93 x 10.15% x 10/365 = 24.79 -> 80.40 to 2 March,
+        # less the 38.93 charged to 14 February: 41.47.
+        self._run("2026-03-02")
+        second = invoice.dunning_fee_move_ids - charge
+        self.assertEqual(second.amount_total, 41.47)
+        # The second payment settles that interest first, then the invoice.
+        self._pay(invoice, 1000.0, day="2026-03-05")
+        self.assertEqual(second.amount_residual, 0.0)
+        self.assertEqual(invoice.amount_residual, 7955.40)
+        self.assertEqual(
+            invoice.dunning_payment_lines(),
+            [
+                "2,000.00\xa0€ received on 02/20/2026: 875.00\xa0€ costs, "
+                f"38.93\xa0€ interest, 1,086.07\xa0€ invoice {invoice.name}",
+                "1,000.00\xa0€ received on 03/05/2026: 41.47\xa0€ interest, "
+                f"958.53\xa0€ invoice {invoice.name}",
+            ],
+        )
+        # The agency's case file shows what each payment settled.
+        task = self.env["project.task"].search(
+            [("dunning_move_ids", "in", invoice.ids)]
+        )
+        text = self._report_text(
+            "dunning_escalation.action_report_dunning_case_file", task
+        )
+        self.assertIn("Payments received", text)
+        self.assertIn(
+            "1,000.00 € received on 03/05/2026: 41.47 € interest, "
+            f"958.53 € invoice {invoice.name}",
+            text.replace("&nbsp;", " "),
+        )
+
+    def test_a_payment_then_a_waiver_credits_what_is_open(self):
+        invoice, charge = self._charged_invoice()
+        self._pay(invoice, 500.0)
+        # 500.00 of the 875.00 costs paid: 375.00 costs and 38.93 interest open.
+        with freeze_time("2026-02-22"):
+            charge._dunning_waive("goodwill")
+        credit = self.Move.search([("reversed_entry_id", "=", charge.id)])
+        self.assertEqual(credit.amount_total, 413.93)
+        self.assertEqual(
+            sorted(
+                (line.dunning_charge_type, line.price_total)
+                for line in credit.invoice_line_ids
+            ),
+            [("compensation", 375.0), ("interest", 38.93)],
+        )
+        self.assertEqual(charge.amount_residual, 0.0)
+        # The next payment has no charge left to settle: all of it on the invoice.
+        self._pay(invoice, 1000.0, day="2026-02-25")
+        self.assertEqual(invoice.amount_residual, 9000.0)
+
+    def test_interest_forgiven_when_the_invoice_amount_comes_in_time(self):
+        # The policy forgives the interest of an invoice paid within 10 days of
+        # the notice: 10,000.00 paid on 20 February, 6 days after it. The 38.93
+        # interest is credited, the payment settles the 875.00 costs and
+        # 9,125.00 of the invoice: 875.00 left on the invoice.
+        self.policy.waive_interest_days = 10
+        invoice, charge = self._charged_invoice()
+        self._pay(invoice, 10000.0)
+        credit = self.Move.search([("reversed_entry_id", "=", charge.id)])
+        self.assertEqual(credit.amount_total, 38.93)
+        self.assertEqual(credit.invoice_line_ids.dunning_charge_type, "interest")
+        self.assertEqual(charge.amount_residual, 0.0)
+        self.assertEqual(invoice.amount_residual, 875.0)
+        interest = self._events(invoice, "interest")
+        self.assertEqual(interest.state, "cancelled")
+        # Less than the invoice's amount forgives nothing.
+        self.policy.waive_interest_days = 10
+        other, other_charge = self._charged_invoice()
+        self._pay(other, 9000.0)
+        self.assertFalse(
+            self.Move.search([("reversed_entry_id", "=", other_charge.id)])
+        )
+        self.assertEqual(other.amount_residual, 1913.93)
+
+    def test_a_reversed_payment_restores_every_residual(self):
+        invoice, charge = self._charged_invoice()
+        payment = self._pay(invoice, 2000.0)
+        self.assertEqual(charge.amount_residual, 0.0)
+        with freeze_time("2026-02-21"):
+            payment.move_id._reverse_moves([{"date": D(2026, 2, 21)}], cancel=True)
+        self.assertEqual(charge.amount_residual, 913.93)
+        self.assertEqual(invoice.amount_residual, 10000.0)
+
+    def test_germany_and_belgium(self):
+        # DE, § 288 BGB: EUR 40 and 14 days at 10.27%:
+        # 10,000 x 10.27% x 14/365 = 39.39; 79.39 of charges.
+        self.policy.legal_profile = "de_b2b"
+        invoice = self._invoice("2026-01-31", 10000.0, currency=self.eur)
+        for day in ("2026-02-03", "2026-02-07", "2026-02-14"):
+            self._run(day)
+        charge = invoice.dunning_fee_move_ids
+        self.assertEqual(charge.amount_total, 79.39)
+        # Less than the costs: 30.00 of the 40.00 and nothing else.
+        self._pay(invoice, 30.0)
+        self.assertEqual(charge.amount_residual, 49.39)
+        self.assertEqual(invoice.amount_residual, 10000.0)
+        # Then 2,000.00: 10.00 costs, 39.39 interest, 1,950.61 invoice.
+        self._pay(invoice, 2000.0, day="2026-02-21")
+        self.assertEqual(charge.amount_residual, 0.0)
+        self.assertEqual(invoice.amount_residual, 8049.39)
+        self.assertEqual(
+            invoice.dunning_payment_lines()[1],
+            "2,000.00\xa0€ received on 02/21/2026: 10.00\xa0€ costs, "
+            f"39.39\xa0€ interest, 1,950.61\xa0€ invoice {invoice.name}",
+        )
+        # BE, art. 5.210 Civil Code: EUR 40 and 14 days at 10.50%:
+        # 10,000 x 10.50% x 14/365 = 40.27; 80.27 of charges. 2,000.00 paid:
+        # 80.27 of charges, 1,919.73 of the invoice.
+        self.policy.legal_profile = "be_b2b"
+        invoice = self._invoice("2026-01-31", 10000.0, currency=self.eur)
+        for day in ("2026-02-03", "2026-02-07", "2026-02-14"):
+            self._run(day)
+        charge = invoice.dunning_fee_move_ids
+        self.assertEqual(charge.amount_total, 80.27)
+        self._pay(invoice, 2000.0)
+        self.assertEqual(charge.amount_residual, 0.0)
+        self.assertEqual(invoice.amount_residual, 8080.27)
+
+    def test_the_statement_and_the_thank_you_show_the_split(self):
+        invoice, _charge = self._charged_invoice()
+        self._pay(invoice, 2000.0)
+        with freeze_time("2026-02-21"):
+            text = self._report_text(
+                "dunning_escalation.action_report_dunning_statement", self.customer
+            ).replace("&nbsp;", " ")
+        self.assertIn(
+            "2,000.00 € received on 02/20/2026: 875.00 € costs, 38.93 € interest, "
+            f"1,086.07 € invoice {invoice.name}",
+            text,
+        )
+        # Paid in full: the thank-you says how both payments were applied.
+        self._pay(invoice, 8913.93, day="2026-02-24")
+        self._run("2026-02-25")
+        thanks = (
+            self.env["mail.mail"]
+            .search([("model", "=", "account.move"), ("res_id", "=", invoice.id)])
+            .filtered(lambda mail: "Thank you" in (mail.subject or ""))
+        )
+        self.assertEqual(len(thanks), 1)
+        body = " ".join(str(thanks.body_html).split()).replace("&nbsp;", " ")
+        self.assertIn("how your payments were applied", body)
+        self.assertIn(
+            f"8,913.93 € received on 02/24/2026: 8,913.93 € invoice {invoice.name}",
+            body,
+        )
+
+    def test_a_paid_invoice_is_dunned_for_its_open_charges(self):
+        # Paid as registered (the UK): the invoice is paid, its charges are not.
+        # The firm reminder of 7 February charges GBP 70 (EUR 140.00) and 7 days
+        # at 11.75%: 10,000 x 11.75% x 7/365 = 22.53; 162.53 of charges.
+        self.policy.legal_profile = "uk_b2b"
+        self.level_2.write({"charge_compensation": True, "apply_interest": True})
+        invoice = self._invoice("2026-01-31", 10000.0, currency=self.eur)
+        for day in ("2026-02-03", "2026-02-07"):
+            self._run(day)
+        charge = invoice.dunning_fee_move_ids
+        self.assertEqual(charge.amount_total, 162.53)
+        self._pay(invoice, 10000.0, day="2026-02-10")
+        self.assertIn(invoice.payment_state, ("paid", "in_payment"))
+        self.assertTrue(invoice.dunning_charges_open)
+        self._run("2026-02-11")
+        paid = self._events(invoice, "paid")
+        self.assertIn("late-payment charges on it are still open", paid.reason)
+        self.assertTrue(paid.thanks_pending)
+        self.assertFalse(paid.mail_message_id, "no thank-you while charges are open")
+        self.assertEqual(invoice.dunning_next_date, D(2026, 2, 14))
+        # The final notice is for the charges: listed, with what the invoice is.
+        self._run("2026-02-14")
+        self.assertEqual(invoice.dunning_level_id, self.level_3)
+        notice = self._events(invoice, "email").filtered(
+            lambda event: event.level_id == self.level_3
+        )
+        body = " ".join(str(notice.mail_message_id.body).split()).replace("&nbsp;", " ")
+        self.assertIn(f"Thank you for paying {invoice.name}", body)
+        self.assertIn(charge.name, body)
+        self.assertIn("162.53", body)
+        # Interest ran until the day the invoice was paid: 8 to 10 February,
+        # 10,000 x 11.75% x 3/365 = 9.66; nothing after it, no second
+        # compensation.
+        second = invoice.dunning_fee_move_ids - charge
+        self.assertEqual(second.amount_total, 9.66)
+        # The charges paid: the customer is thanked once, the run done with it.
+        for fee in charge | second:
+            self._pay(fee, fee.amount_residual, day="2026-02-20")
+        self.assertFalse(invoice.dunning_charges_open)
+        self.assertFalse(invoice.dunning_next_date)
+        self._run("2026-02-21")
+        self._run("2026-02-22")
+        self.assertFalse(paid.thanks_pending)
+        thanks = paid.mail_message_id
+        self.assertIn("Thank you", thanks.subject)
+        self.assertEqual(
+            len(
+                self.env["mail.message"].search(
+                    [
+                        ("model", "=", "account.move"),
+                        ("res_id", "=", invoice.id),
+                        ("subject", "ilike", "Thank you"),
+                    ]
+                )
+            ),
+            1,
+        )

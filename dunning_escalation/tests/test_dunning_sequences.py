@@ -246,7 +246,13 @@ class TestDunningSequenceFixes(DunningCase):
         """The policy forgave the interest of an invoice paid in time; waiving
         the charges afterwards credits the compensation only."""
         eur = self.setup_other_currency("EUR", rates=[("2020-01-01", 1.0)])
-        self.policy.write({"legal_profile": "nl_b2b", "waive_interest_days": 10})
+        self.policy.write(
+            {
+                "legal_profile": "nl_b2b",
+                "waive_interest_days": 10,
+                "payment_in_law_order": False,
+            }
+        )
         self.level_3.write({"charge_compensation": True, "apply_interest": True})
         invoice = self._invoice("2026-01-31", 1000.0, currency=eur)
         for day in ("2026-02-03", "2026-02-07", "2026-02-14"):

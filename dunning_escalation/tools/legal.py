@@ -453,16 +453,27 @@ def compensation(profile, principal):
 #   designated otherwise may be refused (Abs. 2). Consumers too; § 497 Abs. 3
 #   (consumer loans, and through § 506 paid deferrals and instalment sales)
 #   reverses it, which no invoice of this addon is.
-# - BE: the old Civil Code art. 1254 (kept by Book 5 of the new Code, its article
-#   still to verify) puts interest before principal without the creditor's
-#   consent; costs are not named, Belgian practice puts them first (to verify).
-# Other profiles (UK common-law appropriation, the EU directive, Sweden where no
-# statute names an order): the payment stays where it was registered.
+# - BE, Civil Code Book 5 art. 5.210 (law of 28 April 2022, in force 1 January
+#   2023; the old art. 1254 said the same and still rules obligations born
+#   before 2023, art. 64): without the creditor's consent a payment is not
+#   applied to the principal before the interest; a payment short of the whole
+#   debt settles the interest first. The article does not name costs; Belgian
+#   doctrine applies a payment to the costs and the penalty clause first, then
+#   the interest, then the principal, which is the order used here (it keeps
+#   the interest before the principal, all the article demands). Default law
+#   (art. 5.3): the creditor may agree to another order, the policy's switch.
+#   The consumer-credit exception (Code of Economic Law art. VII.106 § 5:
+#   penalties last) covers credit agreements, not invoices.
+# Other profiles (UK common-law appropriation, the EU directive, Sweden, where
+# no statute names an order, Handelsbalken 9:5 and NJA 2013 s. 1190 choosing
+# only between several debts): the payment stays where it was registered.
 PAYMENT_ORDER = {
     "nl_b2b": ("costs", "interest", "principal"),
     "nl_b2c": ("costs", "interest", "principal"),
     "de_b2b": ("costs", "interest", "principal"),
     "de_b2c": ("costs", "interest", "principal"),
+    "be_b2b": ("costs", "interest", "principal"),
+    "be_b2c": ("costs", "interest", "principal"),
 }
 
 

@@ -482,7 +482,8 @@ class TestPaymentOrder(unittest.TestCase):
 
     def test_which_profiles_order_a_payment(self):
         self.assertEqual(
-            sorted(legal.PAYMENT_ORDER), ["de_b2b", "de_b2c", "nl_b2b", "nl_b2c"]
+            sorted(legal.PAYMENT_ORDER),
+            ["be_b2b", "be_b2c", "de_b2b", "de_b2c", "nl_b2b", "nl_b2c"],
         )
         self.assertNotIn("uk_b2b", legal.PAYMENT_ORDER)
 
