@@ -60,9 +60,8 @@ class DunningPolicy(models.Model):
         default=True,
         tracking=True,
         help="Where the customer's law fixes what a partial payment settles first "
-        "(the Netherlands and Germany: the costs, then the interest, then the "
-        "invoice; Belgium: the interest before the invoice), a payment on an "
-        "invoice settles its open charges first. Off: payments stay where they "
+        "(the Netherlands, Germany and Belgium: the costs, then the interest, "
+        "then the invoice), a payment on an invoice settles its open charges first. Off: payments stay where they "
         "are registered, for example while the company negotiates.",
     )
     legal_profile = fields.Selection(

@@ -385,7 +385,11 @@ class TestDunningPaymentOrder(DunningCase):
             lambda event: event.level_id == self.level_3
         )
         body = " ".join(str(notice.mail_message_id.body).split()).replace("&nbsp;", " ")
-        self.assertIn(f"Thank you for paying {invoice.name}", body)
+        self.assertIn(
+            f"Thank you for paying these invoices:</span> <strong>{invoice.name}"
+            "</strong>",
+            body,
+        )
         self.assertIn(charge.name, body)
         self.assertIn("162.53", body)
         # Interest ran until the day the invoice was paid: 8 to 10 February,
