@@ -61,8 +61,9 @@ class DunningPolicy(models.Model):
         tracking=True,
         help="Where the customer's law fixes what a partial payment settles first "
         "(the Netherlands, Germany and Belgium: the costs, then the interest, "
-        "then the invoice), a payment on an invoice settles its open charges first. Off: payments stay where they "
-        "are registered, for example while the company negotiates.",
+        "then the invoice), a payment on an invoice settles its open charges "
+        "first. Off: payments stay where they are registered, for example while "
+        "the company negotiates.",
     )
     legal_profile = fields.Selection(
         [("by_customer", "By the customer's country and kind"), *LEGAL_PROFILES],
