@@ -23,14 +23,15 @@ class TestDunningPaymentOrder(DunningCase):
             {"is_company": True, "country_id": cls.env.ref("base.nl").id}
         )
 
-    def _charged_invoice(self):
-        """EUR 10,000 due 31 January 2026, its final notice of 14 February charging
-        the WIK costs 375 + 250 + 250 = 875.00 and 14 days at 10.15%:
-        10,000 x 10.15% x 14/365 = 38.93; 913.93 of charges."""
+    def _charged_invoice(self, charges=913.93):
+        """EUR 10,000 due 31 January 2026 and its charges (``charges``) booked by
+        the final notice of 14 February. The Netherlands: the WIK costs 375 + 250
+        + 250 = 875.00 and 14 days at 10.15%: 10,000 x 10.15% x 14/365 = 38.93;
+        913.93 of charges."""
         invoice = self._invoice("2026-01-31", 10000.0, currency=self.eur)
         for day in ("2026-02-03", "2026-02-07", "2026-02-14"):
             self._run(day)
-        self.assertEqual(invoice.dunning_fee_move_ids.amount_total, 913.93)
+        self.assertEqual(invoice.dunning_fee_move_ids.amount_total, charges)
         return invoice, invoice.dunning_fee_move_ids
 
     def _pay(self, invoice, amount, day="2026-02-20"):
@@ -154,11 +155,7 @@ class TestDunningPaymentOrder(DunningCase):
         # The UK: 14 days at 11.75% (10,000 x 11.75% x 14/365 = 45.07) and GBP 70
         # (EUR 140.00): the payment lowers the invoice only.
         self.policy.legal_profile = "uk_b2b"
-        invoice = self._invoice("2026-01-31", 10000.0, currency=self.eur)
-        for day in ("2026-02-03", "2026-02-07", "2026-02-14"):
-            self._run(day)
-        charge = invoice.dunning_fee_move_ids
-        self.assertEqual(charge.amount_total, 185.07)
+        invoice, charge = self._charged_invoice(185.07)
         self._pay(invoice, 2000.0)
         self.assertEqual(charge.amount_residual, 185.07)
         self.assertEqual(invoice.amount_residual, 8000.0)
@@ -299,11 +296,7 @@ class TestDunningPaymentOrder(DunningCase):
         # DE, § 288 BGB: EUR 40 and 14 days at 10.27%:
         # 10,000 x 10.27% x 14/365 = 39.39; 79.39 of charges.
         self.policy.legal_profile = "de_b2b"
-        invoice = self._invoice("2026-01-31", 10000.0, currency=self.eur)
-        for day in ("2026-02-03", "2026-02-07", "2026-02-14"):
-            self._run(day)
-        charge = invoice.dunning_fee_move_ids
-        self.assertEqual(charge.amount_total, 79.39)
+        invoice, charge = self._charged_invoice(79.39)
         # Less than the costs: 30.00 of the 40.00 and nothing else.
         self._pay(invoice, 30.0)
         self.assertEqual(charge.amount_residual, 49.39)
@@ -321,11 +314,7 @@ class TestDunningPaymentOrder(DunningCase):
         # 10,000 x 10.50% x 14/365 = 40.27; 80.27 of charges. 2,000.00 paid:
         # 80.27 of charges, 1,919.73 of the invoice.
         self.policy.legal_profile = "be_b2b"
-        invoice = self._invoice("2026-01-31", 10000.0, currency=self.eur)
-        for day in ("2026-02-03", "2026-02-07", "2026-02-14"):
-            self._run(day)
-        charge = invoice.dunning_fee_move_ids
-        self.assertEqual(charge.amount_total, 80.27)
+        invoice, charge = self._charged_invoice(80.27)
         self._pay(invoice, 2000.0)
         self.assertEqual(charge.amount_residual, 0.0)
         self.assertEqual(invoice.amount_residual, 8080.27)
