@@ -110,6 +110,35 @@ class TestDunningPaymentOrder(DunningCase):
         self.assertEqual(charge.amount_residual, 0.0)
         self.assertEqual(invoice.amount_residual, 8913.93)
 
+    def test_a_bank_statement_line_matched_to_the_invoice(self):
+        invoice, charge = self._charged_invoice()
+        journal = self.env["account.journal"].create(
+            {
+                "name": "Bank EUR",
+                "type": "bank",
+                "code": "BEUR",
+                "currency_id": self.eur.id,
+            }
+        )
+        st_line = self.env["account.bank.statement.line"].create(
+            {
+                "journal_id": journal.id,
+                "date": D(2026, 2, 20),
+                "payment_ref": invoice.name,
+                "partner_id": self.customer.id,
+                "amount": 2000.0,
+            }
+        )
+        _liquidity, suspense, _other = st_line._seek_for_lines()
+        receivable = invoice.line_ids.filtered(
+            lambda line: line.display_type == "payment_term"
+        )
+        suspense.account_id = receivable.account_id
+        (suspense + receivable).reconcile()
+        self.assertEqual(charge.amount_residual, 0.0)
+        self.assertEqual(invoice.amount_residual, 8913.93)
+        self.assertTrue(st_line.is_reconciled)
+
     def test_a_payment_on_the_portal(self):
         invoice, charge = self._charged_invoice()
         provider = (
