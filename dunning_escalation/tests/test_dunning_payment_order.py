@@ -268,6 +268,43 @@ class TestDunningPaymentOrder(DunningCase):
             text.replace("&nbsp;", " "),
         )
 
+    def test_a_payment_at_the_agency_then_a_recall_and_a_second_handoff(self):
+        invoice, charge = self._charged_invoice()
+        # The handoff of 2 March charges 15 February to 2 March on 10,000.00:
+        # 10,000 x 10.15% x 30/365 = 83.42 to date, less the 38.93 charged: 44.49.
+        self._run("2026-03-02")
+        self.assertTrue(invoice.dunning_handed_off)
+        second = invoice.dunning_fee_move_ids - charge
+        self.assertEqual(second.amount_total, 44.49)
+        # Paid at the agency: 875.00 costs, 38.93 + 44.49 = 83.42 interest,
+        # 1,041.58 of the invoice; 8,958.42 open.
+        self._pay(invoice, 2000.0, day="2026-03-05")
+        self.assertEqual((charge | second).mapped("amount_residual"), [0.0, 0.0])
+        self.assertEqual(invoice.amount_residual, 8958.42)
+        with freeze_time("2026-03-06"):
+            invoice.action_dunning_recall()
+        self.assertFalse(invoice.dunning_handed_off)
+        with freeze_time("2026-03-09"):
+            invoice.action_dunning_handoff()
+        self.assertTrue(invoice.dunning_handed_off)
+        # Nothing settled twice, nothing charged again by the handoff by hand.
+        self.assertEqual(invoice.dunning_fee_move_ids, charge | second)
+        self.assertEqual(invoice.amount_residual, 8958.42)
+        task = (
+            self._events(invoice, "handoff")
+            .filtered(lambda event: event.state == "done")
+            .task_id
+        )
+        self.assertEqual(len(task), 1)
+        text = self._report_text(
+            "dunning_escalation.action_report_dunning_case_file", task
+        ).replace("&nbsp;", " ")
+        self.assertIn(
+            "2,000.00 € received on 03/05/2026: 875.00 € costs, 83.42 € interest, "
+            f"1,041.58 € invoice {invoice.name}",
+            text,
+        )
+
     def test_a_payment_then_a_waiver_credits_what_is_open(self):
         invoice, charge = self._charged_invoice()
         self._pay(invoice, 500.0)
