@@ -385,6 +385,50 @@ class TestDunningPaymentOrder(DunningCase):
         self.assertEqual(charge.amount_residual, 0.0)
         self.assertEqual(invoice.amount_residual, 8080.27)
 
+    def test_each_law_with_more_than_everything_a_waiver_and_a_reversal(self):
+        # (profile, charges booked by 14 February, what 12,000.00 leaves on the
+        # payment): DE 40 + 39.39, BE 40 + 40.27 settle first; the UK's 185.07
+        # stay open, the invoice takes 10,000.00.
+        for profile, charges, left in (
+            ("de_b2b", 79.39, -1920.61),
+            ("be_b2b", 80.27, -1919.73),
+            ("uk_b2b", 185.07, -2000.0),
+        ):
+            with self.subTest(profile=profile):
+                self.policy.legal_profile = profile
+                invoice, charge = self._charged_invoice(charges)
+                payment = self._pay(invoice, 12000.0)
+                receivable = payment.move_id.line_ids.filtered(
+                    lambda line: line.account_id.account_type == "asset_receivable"
+                )
+                self.assertEqual(receivable.amount_residual_currency, left)
+                self.assertEqual(invoice.amount_residual, 0.0)
+                ordered = profile != "uk_b2b"
+                self.assertEqual(charge.amount_residual, 0.0 if ordered else charges)
+                # Reversed: every residual back.
+                with freeze_time("2026-02-21"):
+                    payment.move_id._reverse_moves(
+                        [{"date": D(2026, 2, 21)}], cancel=True
+                    )
+                self.assertEqual(charge.amount_residual, charges)
+                self.assertEqual(invoice.amount_residual, 10000.0)
+        # DE, 30.00 paid of the 40.00 costs, then a waiver: 10.00 costs and
+        # 39.39 interest are what is open, and what the credit note credits.
+        self.policy.legal_profile = "de_b2b"
+        invoice, charge = self._charged_invoice(79.39)
+        self._pay(invoice, 30.0)
+        with freeze_time("2026-02-22"):
+            charge._dunning_waive("goodwill")
+        credit = self.Move.search([("reversed_entry_id", "=", charge.id)])
+        self.assertEqual(
+            sorted(
+                (line.dunning_charge_type, line.price_total)
+                for line in credit.invoice_line_ids
+            ),
+            [("compensation", 10.0), ("interest", 39.39)],
+        )
+        self.assertEqual(invoice.amount_residual, 10000.0)
+
     def test_the_statement_and_the_thank_you_show_the_split(self):
         invoice, _charge = self._charged_invoice()
         self._pay(invoice, 2000.0)
