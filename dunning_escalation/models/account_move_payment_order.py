@@ -88,10 +88,26 @@ class AccountMove(models.Model):
         """The order in which the law applies a payment on self (an invoice with
         charges of its own), or None: as registered."""
         self.ensure_one()
-        policy = self.dunning_policy_id
-        if not policy.payment_in_law_order:
+        if self._dunning_as_registered_why():
             return None
         return legal.PAYMENT_ORDER.get(self._dunning_legal_profile())
+
+    def _dunning_as_registered_why(self):
+        """Why a payment on self is applied as registered whatever its law says,
+        or None. The company agreed to it: its policy applies payments as
+        registered, or a payment plan with the customer sets how self is paid
+        (the creditor's consent the Dutch, German and Belgian rules allow)."""
+        self.ensure_one()
+        if self.dunning_block_reason == "plan":
+            return self.env._(
+                "the payment plan agreed with the customer sets how it is paid"
+            )
+        if not self.dunning_policy_id.payment_in_law_order:
+            return self.env._(
+                "the policy %s does not apply payments in the law's order",
+                self.dunning_policy_id.name,
+            )
+        return None
 
     def _dunning_open_parts(self):
         """{"costs", "interest": amount open} on self's open charge invoices, in
@@ -150,17 +166,16 @@ class AccountMove(models.Model):
 
     def _dunning_record_as_registered(self, payments):
         """Say in self's history that ``payments`` are applied as registered,
-        though self's law orders them, because its policy says so."""
+        though self's law orders them, and why."""
         self.ensure_one()
         amount = -sum(payments.mapped("amount_residual_currency"))
         self.sudo().message_post(
             body=self.env._(
-                "%(amount)s received on %(date)s, applied as registered: the "
-                "policy %(policy)s does not apply payments in the law's order, so "
-                "the late-payment charges stay open.",
+                "%(amount)s received on %(date)s, applied as registered: %(why)s, "
+                "so the late-payment charges stay open.",
                 amount=payments.currency_id[:1].format(amount),
                 date=format_date(self.env, max(payments.mapped("date"))),
-                policy=self.dunning_policy_id.name,
+                why=self._dunning_as_registered_why(),
             ),
             subtype_xmlid="mail.mt_note",
         )

@@ -434,6 +434,16 @@ class DunningPlan(models.Model):
                     ", ".join(moves.dunning_policy_id.mapped("name")),
                 )
             )
+        paid = moves.filtered(lambda move: move._dunning_charges_only())
+        if paid:
+            raise UserError(
+                _(
+                    "%s: paid, only the late-payment charges on it are open. A "
+                    "payment plan is for invoices still to be paid: register the "
+                    "payment of the charges, or waive them.",
+                    ", ".join(paid.mapped("name")),
+                )
+            )
         if len(moves.currency_id) != 1 or len(moves.company_id) != 1:
             raise UserError(
                 _(

@@ -1,6 +1,7 @@
 from freezegun import freeze_time
 
 from odoo import Command
+from odoo.exceptions import UserError
 from odoo.tests import tagged
 
 from .common import D
@@ -199,6 +200,27 @@ class TestDunningPaymentOrder(DunningCase):
             "<p>2,000.00&nbsp;€ received on 02/20/2026, applied as registered: the "
             f"policy {self.policy.name} does not apply payments in the law's "
             "order, so the late-payment charges stay open.</p>",
+        )
+
+    def test_a_payment_plan_sets_how_its_invoices_are_paid(self):
+        # Agreeing on a plan is the company's consent to another order: its
+        # instalments lower the invoice, the charges stay as they are.
+        invoice, charge = self._charged_invoice()
+        with freeze_time("2026-02-16"):
+            plan = self.env["dunning.plan"].browse(
+                invoice.action_dunning_payment_plan()["res_id"]
+            )
+            plan.write({"instalment_count": 2, "first_date": D(2026, 2, 20)})
+            plan.action_compute_schedule()
+            plan.action_agree()
+        self._pay(invoice, 5000.0)
+        self.assertEqual(charge.amount_residual, 913.93)
+        self.assertEqual(invoice.amount_residual, 5000.0)
+        self.assertEqual(plan.instalment_ids[0].state, "paid")
+        self.assertIn(
+            "applied as registered: the payment plan agreed with the customer sets "
+            "how it is paid, so the late-payment charges stay open.",
+            str(invoice.message_ids[0].body),
         )
 
     def test_paying_the_charge_invoice_itself_stays_there(self):
@@ -477,6 +499,8 @@ class TestDunningPaymentOrder(DunningCase):
         self.assertTrue(paid.thanks_pending)
         self.assertFalse(paid.mail_message_id, "no thank-you while charges are open")
         self.assertEqual(invoice.dunning_next_date, D(2026, 2, 14))
+        with self.assertRaisesRegex(UserError, "only the late-payment charges"):
+            invoice.action_dunning_payment_plan()
         # The final notice is for the charges: listed, with what the invoice is.
         self._run("2026-02-14")
         self.assertEqual(invoice.dunning_level_id, self.level_3)
