@@ -463,6 +463,25 @@ class TestDunningPaymentOrder(DunningCase):
             f"1,086.07 € invoice {invoice.name}",
             text,
         )
+        # The letter lists it too, and in the customer's language.
+        self.env["res.lang"]._activate_lang("nl_NL")
+        self.env["ir.module.module"].search(
+            [("name", "=", "dunning_escalation")]
+        )._load_module_terms(["dunning_escalation"], ["nl_NL"], overwrite=True)
+        self.customer.lang = "nl_NL"
+        with freeze_time("2026-02-21"):
+            letter = self._report_text(
+                "dunning_escalation.action_report_dunning_letter", invoice
+            ).replace("&nbsp;", " ")
+        self.assertIn("Ontvangen betalingen", letter)
+        self.assertIn("<strong>Totaal verschuldigd</strong>", letter)
+        self.assertIn("<strong>8.913,93 €</strong>", letter)
+        self.assertIn(
+            "2.000,00 € ontvangen op 20-02-2026: 875,00 € kosten, 38,93 € rente, "
+            f"1.086,07 € factuur {invoice.name}",
+            letter,
+        )
+        self.customer.lang = "en_US"
         # Paid in full: the thank-you says how both payments were applied.
         self._pay(invoice, 8913.93, day="2026-02-24")
         self._run("2026-02-25")
