@@ -329,3 +329,17 @@ class TestDunningPortal(DunningCase, HttpCase):
         self.assertIn(
             "<b>x</b><script>alert(1)</script>", self.invoice.dunning_block_note
         )
+
+    def test_the_invoice_page_lists_what_each_payment_settled(self):
+        # A fee of 15.00 at the firm reminder, then 100.00 paid on the invoice (no
+        # law of ours for this customer: as registered, on the invoice).
+        self.level_2.fee_fixed = 15.0
+        self._run("2026-03-09")
+        self.assertEqual(self.invoice.dunning_fee_move_ids.amount_total, 15.0)
+        self._register_payment(self.invoice, amount=100.0, payment_date="2026-03-10")
+        page = self._page()
+        self.assertIn("Payments received", page)
+        self.assertIn(
+            f"received on 03/10/2026: $\xa0100.00 invoice {self.invoice.name}",
+            page.replace("&nbsp;", "\xa0"),
+        )
