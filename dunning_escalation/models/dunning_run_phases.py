@@ -164,6 +164,8 @@ class DunningRun(models.AbstractModel):
                     ("kind", "=", "paid"),
                     ("thanks_pending", "=", True),
                     ("move_id.dunning_charges_open", "=", False),
+                    # Not while the invoice is open again (its payment undone).
+                    ("move_id.payment_state", "in", PAID_STATES),
                 ]
             )
         )
