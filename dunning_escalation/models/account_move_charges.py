@@ -243,9 +243,18 @@ class AccountMove(models.Model):
                 today + ONE_DAY,
             )
         if "fee" in kinds and "fee" not in deferred:
-            self._dunning_fee_lines(
-                level, today, line, profile if legal_charges else False, compensate
-            )
+            if self._dunning_charges_only():
+                # Paid: dunned for its charges, not charged more for them (the
+                # interest up to the day it was paid is still owed).
+                if level.fee_fixed or level.fee_percent or compensate:
+                    refuse(
+                        "fee",
+                        _("the invoice is paid: only the charges on it are dunned"),
+                    )
+            else:
+                self._dunning_fee_lines(
+                    level, today, line, profile if legal_charges else False, compensate
+                )
         if (
             "interest" in kinds
             and "interest" not in deferred

@@ -73,7 +73,13 @@ class AccountMove(models.Model):
     def _dunning_charges_only(self):
         """Whether self is paid and only its late-payment charges are open."""
         self.ensure_one()
-        return self.payment_state in PAID_STATES and self.dunning_charges_open
+        return (
+            self.payment_state in PAID_STATES
+            and self.dunning_charges_open
+            # "In payment" without a reconciliation (a payment not yet matched
+            # with the bank) leaves the invoice open: not paid yet.
+            and self.currency_id.is_zero(self.amount_residual)
+        )
 
     @api.private
     def dunning_paid_invoices_with_charges(self):
@@ -92,12 +98,22 @@ class AccountMove(models.Model):
             return None
         return legal.PAYMENT_ORDER.get(self._dunning_legal_profile())
 
+    def _dunning_amount_owed(self):
+        """What the customer owes on self (an invoice): what is left of it and of
+        its open charge invoices, in its currency."""
+        self.ensure_one()
+        return self.amount_residual + sum(
+            self._dunning_open_charges().mapped("amount_residual")
+        )
+
     def _dunning_as_registered_why(self):
         """Why a payment on self is applied as registered whatever its law says,
         or None. The company agreed to it: its policy applies payments as
         registered, or a payment plan with the customer sets how self is paid
         (the creditor's consent the Dutch, German and Belgian rules allow)."""
         self.ensure_one()
+        if not self.dunning_policy_id:
+            return self.env._("the invoice has no dunning policy")
         if self.dunning_block_reason == "plan":
             return self.env._(
                 "the payment plan agreed with the customer sets how it is paid"
@@ -191,11 +207,17 @@ class AccountMove(models.Model):
         days = self.dunning_policy_id.waive_interest_days
         if days <= 0 or payments.currency_id != self.currency_id:
             return
-        received = -sum(payments.mapped("amount_residual_currency")) + sum(
+        amount = -sum(payments.mapped("amount_residual_currency"))
+        received = amount + sum(
             partial.debit_amount_currency
             for partial, _move in self._dunning_received_partials()
         )
-        if self.currency_id.compare_amounts(received, self.amount_total) < 0:
+        owed = self._dunning_amount_owed()
+        # Not when the customer paid the interest too: nothing is left to forgive.
+        if (
+            self.currency_id.compare_amounts(received, self.amount_total) < 0
+            or self.currency_id.compare_amounts(amount, owed) >= 0
+        ):
             return
         day = max(payments.mapped("date"))
         # The credit note is made as a user makes one: not with the context of
@@ -292,6 +314,18 @@ class AccountMove(models.Model):
         ]
 
     @api.private
+    def dunning_charges_first(self):
+        """The open charges on self, formatted, where a payment on self settles
+        them first (the portal's invoice page); empty otherwise."""
+        self.ensure_one()
+        if not self._dunning_payment_order():
+            return ""
+        charges = self._dunning_open_charges()
+        if not charges:
+            return ""
+        return self.currency_id.format(sum(charges.mapped("amount_residual")))
+
+    @api.private
     def dunning_payment_lines(self):
         """One line per payment received for self (an invoice with charges), in
         the language of the context, saying what it settled: "€ 1,000.00
@@ -329,28 +363,43 @@ class AccountMoveLine(models.Model):
         them first (which of the invoices it then settles stays Odoo's choice)."""
         if not isinstance(step, models.BaseModel):
             return step
-        payments = step.filtered(
+        # Read as the system: whoever reconciles (an app's user without
+        # accounting rights) may not read the dunning fields; the plan returned
+        # is in their environment.
+        lines = step.sudo()
+        payments = lines.filtered(
             lambda line: (line.payment_id or line.statement_line_id)
             and line.account_id.account_type == "asset_receivable"
             and line.company_currency_id.compare_amounts(line.amount_residual, 0) < 0
         )
-        if not payments:
+        # A payment with a write-off ("mark as fully paid") closes what it was
+        # registered for, as registered.
+        if not payments or any(
+            payment._seek_for_lines()[2] for payment in payments.payment_id
+        ):
             return step
-        charged = step.filtered(
+        in_step = lines.filtered(
             lambda line: line.move_id.move_type == "out_invoice"
+            and not line.move_id.dunning_origin_id
             and line.display_type == "payment_term"
             and not line.reconciled
-            and line.move_id.dunning_fee_move_ids
-        ).move_id.filtered(lambda move: move._dunning_open_charges())
+        ).move_id
+        charged = in_step.filtered(
+            lambda move: move.dunning_fee_move_ids and move._dunning_open_charges()
+        )
         invoices = charged.filtered(lambda move: move._dunning_payment_order())
-        # Where the law orders it but the policy says otherwise, the history says
-        # why the charges stay open.
+        # Where the law orders it but the company says otherwise, the history
+        # says why the charges stay open.
         for invoice in charged - invoices:
             if legal.PAYMENT_ORDER.get(invoice._dunning_legal_profile()):
                 invoice._dunning_record_as_registered(payments)
         if not invoices:
             return step
-        if len(invoices) == 1:
+        # A payment for this one invoice: the policy's forgiveness is judged, and
+        # the split written in its history. (For several, what reaches each one
+        # is Odoo's choice, read back later by dunning_payment_lines.)
+        alone = len(in_step) == 1 and in_step == invoices
+        if alone:
             invoices._dunning_forgive_on_payment(payments)
         charges = invoices._dunning_open_charges().line_ids.filtered(
             lambda line: line.display_type == "payment_term"
@@ -359,9 +408,10 @@ class AccountMoveLine(models.Model):
         )
         if not charges:
             return step
-        if len(invoices) == 1:
+        if alone:
             invoices._dunning_record_split(payments, invoices._dunning_payment_order())
-        # Charge invoices with costs before those with interest only.
+        # Charge invoices with costs before those with interest only, oldest
+        # first: one step each, as Odoo orders the lines within a step itself.
         charges = charges.sorted(
             lambda line: (
                 all(
@@ -372,4 +422,8 @@ class AccountMoveLine(models.Model):
                 line.id,
             )
         )
-        return [payments + charges, step]
+        payments = payments.with_env(step.env)
+        return [
+            *(payments + charge for charge in charges.with_env(step.env)),
+            step,
+        ]

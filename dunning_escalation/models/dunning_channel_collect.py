@@ -15,8 +15,6 @@ import logging
 
 from odoo import api, fields, models
 
-from .account_move import OPEN_STATES
-
 _logger = logging.getLogger(__name__)
 
 # The transactions of an invoice still in flight: no second charge meanwhile.
@@ -101,8 +99,11 @@ class DunningChannelCollect(models.AbstractModel):
         "paid", "refused", "pending", or "none" (no method, nothing left to pay,
         a charge already in flight or made today). Records a ``collect`` event
         for each charge, with the transaction and the provider's reason."""
-        if move.payment_state not in OPEN_STATES or move.currency_id.is_zero(
-            move.amount_residual
+        # What the customer owes on it: the invoice and its open charges (the
+        # law's order may settle those first, and a paid invoice is dunned for
+        # them alone).
+        if not move._dunning_debt_open() or move.currency_id.is_zero(
+            move._dunning_amount_owed()
         ):
             return "none"
         if self._in_flight(move):
@@ -122,7 +123,7 @@ class DunningChannelCollect(models.AbstractModel):
                         today,
                         level=level,
                         state="waiting",
-                        amount=move.amount_residual,
+                        amount=move._dunning_amount_owed(),
                         reason=self.env._("Charging %s", token.display_name),
                     )
                 )
@@ -130,13 +131,13 @@ class DunningChannelCollect(models.AbstractModel):
             _logger.info("dunning: %s was charged today already", move.name)
             return "none"
         transaction = self._charge(move, token)
-        move.invalidate_recordset(["payment_state", "amount_residual"])
+        self.env.invalidate_all()
         _ = self.env._
         method = token.display_name
         if transaction.state == "done":
             # Paid; an invoice still open after it (a payment the provider
             # lowered) is reminded for the rest.
-            settled = move.payment_state not in OPEN_STATES
+            settled = not move._dunning_debt_open()
             outcome, state = ("paid" if settled else "refused"), "done"
             reason = _(
                 "Paid by %(method)s (%(reference)s)",
@@ -160,9 +161,11 @@ class DunningChannelCollect(models.AbstractModel):
 
     @api.model
     def _charge(self, move, token):
-        """A transaction charging what ``move`` has left to pay to ``token``,
-        through the provider, and its payment posted and reconciled when done."""
+        """A transaction charging what ``move`` has left to pay, its open charges
+        included, to ``token``, through the provider, and its payment posted and
+        reconciled when done."""
         Transaction = self.env["payment.transaction"].sudo()
+        moves = move | move._dunning_open_charges()
         transaction = Transaction.create(
             {
                 "provider_id": token.provider_id.id,
@@ -170,12 +173,12 @@ class DunningChannelCollect(models.AbstractModel):
                 "reference": Transaction._compute_reference(
                     token.provider_id.code, invoice_ids=[fields.Command.set(move.ids)]
                 ),
-                "amount": move.amount_residual,
+                "amount": move._dunning_amount_owed(),
                 "currency_id": move.currency_id.id,
                 "partner_id": move.commercial_partner_id.id,
                 "token_id": token.id,
                 "operation": "offline",
-                "invoice_ids": [fields.Command.set(move.ids)],
+                "invoice_ids": [fields.Command.set(moves.ids)],
             }
         )
         try:

@@ -61,6 +61,22 @@ class TestDunningPaymentOrder(DunningCase):
         self.assertEqual(charge.amount_residual, 913.93)
         self.assertEqual(invoice.amount_residual, 10000.0)
 
+    def test_costs_before_an_older_charge_of_interest_only(self):
+        # The firm reminder of 7 February charges interest only: 10,000 x 10.15%
+        # x 7/365 = 19.47; the final notice of 14 February the costs, 875.00,
+        # and 38.93 - 19.47 = 19.46 of interest: 894.46.
+        self.level_2.apply_interest = True
+        invoice = self._invoice("2026-01-31", 10000.0, currency=self.eur)
+        for day in ("2026-02-03", "2026-02-07", "2026-02-14"):
+            self._run(day)
+        older, newer = invoice.dunning_fee_move_ids.sorted("id")
+        self.assertEqual((older.amount_total, newer.amount_total), (19.47, 894.46))
+        # 880.00: the costs first, though their charge invoice is the newer one.
+        self._pay(invoice, 880.0)
+        self.assertEqual(newer.amount_residual, 14.46)
+        self.assertEqual(older.amount_residual, 19.47)
+        self.assertEqual(invoice.amount_residual, 10000.0)
+
     def test_less_than_the_costs_pays_part_of_the_costs_only(self):
         invoice, charge = self._charged_invoice()
         self._pay(invoice, 500.0)
@@ -90,6 +106,39 @@ class TestDunningPaymentOrder(DunningCase):
         self.assertEqual(
             round(first.amount_residual + second.amount_residual, 2), 1827.86
         )
+
+    def test_the_invoice_and_its_charges_paid_as_separate_payments(self):
+        invoice, charge = self._charged_invoice()
+        wizard = (
+            self.env["account.payment.register"]
+            .with_context(
+                active_model="account.move", active_ids=(invoice | charge).ids
+            )
+            .create({"payment_date": "2026-02-20"})
+        )
+        self.assertFalse(wizard.group_payment)
+        payments = wizard._create_payments()
+        self.assertEqual(len(payments), 2)
+        # Each paid what it was registered for: nothing left over on either.
+        self.assertEqual(charge.amount_residual, 0.0)
+        self.assertEqual(invoice.amount_residual, 0.0)
+        self.assertTrue(all(payments.mapped("is_reconciled")))
+
+    def test_a_write_off_closes_the_invoice_as_registered(self):
+        invoice, charge = self._charged_invoice()
+        self.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=invoice.ids
+        ).create(
+            {
+                "amount": 9990.0,
+                "payment_date": "2026-02-20",
+                "payment_difference_handling": "reconcile",
+                "writeoff_account_id": self.company_data["default_account_expense"].id,
+                "writeoff_label": "Rounding",
+            }
+        )._create_payments()
+        self.assertIn(invoice.payment_state, ("paid", "in_payment"))
+        self.assertEqual(charge.amount_residual, 913.93)
 
     def test_an_outstanding_payment_assigned_from_the_invoice(self):
         invoice, charge = self._charged_invoice()
@@ -504,6 +553,7 @@ class TestDunningPaymentOrder(DunningCase):
         # at 11.75%: 10,000 x 11.75% x 7/365 = 22.53; 162.53 of charges.
         self.policy.legal_profile = "uk_b2b"
         self.level_2.write({"charge_compensation": True, "apply_interest": True})
+        self.level_3.fee_fixed = 10.0
         invoice = self._invoice("2026-01-31", 10000.0, currency=self.eur)
         for day in ("2026-02-03", "2026-02-07"):
             self._run(day)
@@ -523,6 +573,12 @@ class TestDunningPaymentOrder(DunningCase):
         # The final notice is for the charges: listed, with what the invoice is.
         self._run("2026-02-14")
         self.assertEqual(invoice.dunning_level_id, self.level_3)
+        # No new fee for a paid invoice dunned for its charges.
+        fee = self._events(invoice, "fee").filtered(
+            lambda event: event.level_id == self.level_3
+        )
+        self.assertEqual(fee.state, "cancelled")
+        self.assertIn("only the charges on it are dunned", fee.reason)
         notice = self._events(invoice, "email").filtered(
             lambda event: event.level_id == self.level_3
         )

@@ -343,3 +343,18 @@ class TestDunningPortal(DunningCase, HttpCase):
             f"received on 03/10/2026: $\xa0100.00 invoice {self.invoice.name}",
             page.replace("&nbsp;", "\xa0"),
         )
+
+    def test_the_invoice_page_says_a_payment_settles_the_charges_first(self):
+        # A Dutch business: its 15.00 fee at the firm reminder is settled first.
+        self.customer.write(
+            {"is_company": True, "country_id": self.env.ref("base.nl").id}
+        )
+        self.level_2.fee_fixed = 15.0
+        self._run("2026-03-09")
+        page = self._page().replace("&nbsp;", "\xa0")
+        self.assertIn("Late-payment charges of", page)
+        self.assertIn("$\xa015.00", page)
+        self.assertIn("a payment settles them", page)
+        # Nothing of the kind where payments stay as registered.
+        self.policy.payment_in_law_order = False
+        self.assertNotIn("Late-payment charges of", self._page())
