@@ -391,7 +391,8 @@ class TestDunningDemo(AccountTestInvoicingCommon):
                     # Paid within 14 days of the charge: waived by itself.
                     (D(2026, 11, 4), "cancelled"),
                 ],
-                "sablon_paid": [(D(2026, 11, 8), "cancelled")],
+                # Paid in full, interest included: nothing left to forgive.
+                "sablon_paid": [(D(2026, 11, 8), "done")],
                 "thistle_broken": [(D(2026, 11, 11), "done")],
                 "ashworth_final": [(D(2026, 11, 18), "done")],
                 "becker_final": [(D(2026, 11, 20), "done")],
