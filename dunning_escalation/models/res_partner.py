@@ -3,6 +3,7 @@ import logging
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from .account_move import OPEN_STATES
 from .dunning_behaviour import SEGMENTS
 from .dunning_policy import LEGAL_PROFILES
 
@@ -45,8 +46,8 @@ class ResPartner(models.Model):
         string="Overdue",
         compute="_compute_dunning_overview",
         currency_field="dunning_currency_id",
-        help="Overdue amount of the open customer invoices in dunning, in the "
-        "company's currency.",
+        help="Overdue amount of the open customer invoices in dunning and of the "
+        "late-payment charges open on them, in the company's currency.",
         groups="account.group_account_invoice,account.group_account_readonly",
     )
     dunning_currency_id = fields.Many2one(
@@ -133,8 +134,8 @@ class ResPartner(models.Model):
 
     @api.depends_context("company")
     def _compute_dunning_overview(self):
-        """Overdue total and highest level per customer, read in two grouped
-        queries for all the partners of self."""
+        """Overdue total (the open charges included) and highest level per
+        customer, read in three grouped queries for all the partners of self."""
         company = self.env.company
         self.dunning_currency_id = company.currency_id
         commercial = self.commercial_partner_id
@@ -148,6 +149,17 @@ class ResPartner(models.Model):
                 domain, ["commercial_partner_id"], ["amount_residual_signed:sum"]
             )
         )
+        # And the late-payment charges still open on those invoices.
+        for partner, amount in Move._read_group(
+            [
+                ("dunning_origin_id", "any", domain),
+                ("state", "=", "posted"),
+                ("payment_state", "in", OPEN_STATES),
+            ],
+            ["commercial_partner_id"],
+            ["amount_residual_signed:sum"],
+        ):
+            totals[partner] = totals.get(partner, 0.0) + amount
         levels = {}
         for partner, level in Move._read_group(
             [*domain, ("dunning_level_id", "!=", False)],

@@ -595,6 +595,10 @@ class TestDunningPaymentOrder(DunningCase):
         # compensation.
         second = invoice.dunning_fee_move_ids - charge
         self.assertEqual(second.amount_total, 9.66)
+        # What the customer owes, on the contact: the charges, 162.53 + 9.66.
+        self.customer.invalidate_recordset()
+        with freeze_time("2026-02-15"):
+            self.assertEqual(self.customer.dunning_overdue_amount, 172.19)
         # The charges paid: the customer is thanked once, the run done with it.
         for fee in charge | second:
             self._pay(fee, fee.amount_residual, day="2026-02-20")
