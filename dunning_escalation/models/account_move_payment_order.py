@@ -125,6 +125,19 @@ class AccountMove(models.Model):
             )
         return None
 
+    def _dunning_charge_parts(self):
+        """{"costs", "interest": amount charged} of the charge invoice self,
+        taxes included: "costs" its fees and recovery compensation."""
+        self.ensure_one()
+        lines = self.invoice_line_ids
+        interest = sum(
+            line.price_total for line in lines if line.dunning_charge_type == "interest"
+        )
+        return {
+            "costs": sum(lines.mapped("price_total")) - interest,
+            "interest": interest,
+        }
+
     def _dunning_open_parts(self):
         """{"costs", "interest": amount open} on self's open charge invoices, in
         self's currency. Costs are settled before interest, so what stays open of
@@ -132,12 +145,7 @@ class AccountMove(models.Model):
         self.ensure_one()
         open_parts = dict.fromkeys(CHARGE_PARTS, 0.0)
         for charge in self._dunning_open_charges():
-            lines = charge.invoice_line_ids
-            interest = sum(
-                line.price_total
-                for line in lines
-                if line.dunning_charge_type == "interest"
-            )
+            interest = charge._dunning_charge_parts()["interest"]
             open_interest = min(interest, charge.amount_residual)
             open_parts["interest"] += open_interest
             open_parts["costs"] += charge.amount_residual - open_interest
@@ -227,14 +235,9 @@ class AccountMove(models.Model):
             for key in ("lang", "tz", "allowed_company_ids")
             if key in self.env.context
         }
-        for charge in self._dunning_open_charges():
-            if (day - charge.invoice_date).days <= days and charge._dunning_waivable(
-                {"interest"}
-            ):
-                charge.with_context(context, dunning_date=day)._dunning_credit_charges(
-                    self.env._("paid within %s days of the notice", days),
-                    kinds={"interest"},
-                )
+        self.with_context(context, dunning_date=day)._dunning_forgive_interest(
+            day, self.env._("paid within %s days of the notice", days)
+        )
 
     def _dunning_received_partials(self):
         """(partial reconciliation, move it settled) of every payment received
@@ -269,18 +272,10 @@ class AccountMove(models.Model):
             lambda fee: fee.state == "posted"
         ):
             credited = charge._dunning_credited()
-            lines = charge.invoice_line_ids
-            interest = sum(
-                line.price_total
-                for line in lines
-                if line.dunning_charge_type == "interest"
-            )
+            charged = charge._dunning_charge_parts()
             owed[charge] = {
-                "costs": sum(lines.mapped("price_total"))
-                - interest
-                - credited["fee"]
-                - credited["compensation"],
-                "interest": interest - credited["interest"],
+                "costs": charged["costs"] - credited["fee"] - credited["compensation"],
+                "interest": charged["interest"] - credited["interest"],
             }
         splits = {}
         for partial, move in self._dunning_received_partials():

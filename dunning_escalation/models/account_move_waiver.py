@@ -7,7 +7,6 @@ from collections import defaultdict
 from odoo import Command, models
 from odoo.exceptions import UserError
 
-from .account_move import OPEN_STATES
 from .account_move import SETTLED_STATES
 from .account_move_charges import CHARGE_KINDS
 from .account_move_charges import PUT_OFF_STATES
@@ -222,14 +221,18 @@ class AccountMove(models.Model):
         if days <= 0 or not payments:
             return
         paid_on = max(date for date, _amount in payments)
-        for fee in self.dunning_fee_move_ids:
-            if (
-                fee.state == "posted"
-                and fee.payment_state in OPEN_STATES
-                and (paid_on - fee.invoice_date).days <= days
-                and fee._dunning_waivable({"interest"})
+        self._dunning_forgive_interest(
+            paid_on, self.env._("paid in full within %s days of the notice", days)
+        )
+
+    def _dunning_forgive_interest(self, paid_on, reason):
+        """Waive, for ``reason``, the interest still open on the charge invoices
+        of self (an invoice) booked within the policy's forgiving days before
+        ``paid_on``."""
+        self.ensure_one()
+        days = self.dunning_policy_id.waive_interest_days
+        for fee in self._dunning_open_charges():
+            if (paid_on - fee.invoice_date).days <= days and fee._dunning_waivable(
+                {"interest"}
             ):
-                fee._dunning_waive(
-                    self.env._("paid in full within %s days of the notice", days),
-                    kinds={"interest"},
-                )
+                fee._dunning_waive(reason, kinds={"interest"})
