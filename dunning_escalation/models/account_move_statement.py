@@ -95,19 +95,24 @@ class AccountMove(models.Model):
         totals = {(policy.id, partner.id): total for policy, partner, total in groups}
         # The open charges on those invoices are owed too (alone, once the
         # invoice is paid).
-        for charge in Move.search(
-            [
-                ("dunning_origin_id", "any", domain),
-                ("state", "=", "posted"),
-                ("payment_state", "in", OPEN_STATES),
-            ]
-        ):
+        for charge in Move.search(Move._dunning_open_charges_domain("any", domain)):
             key = (
                 charge.dunning_origin_id.dunning_policy_id.id,
                 charge.commercial_partner_id.id,
             )
             totals[key] = totals.get(key, 0.0) + charge.amount_residual_signed
         return totals
+
+    @api.model
+    def _dunning_open_charges_domain(self, operator, value):
+        """The posted, unpaid charge invoices whose invoice matches ``operator``
+        and ``value`` (ids with "in", a domain with "any"): what
+        _dunning_open_charges reads, for a search."""
+        return [
+            ("dunning_origin_id", operator, value),
+            ("state", "=", "posted"),
+            ("payment_state", "in", OPEN_STATES),
+        ]
 
     def _dunning_open_charges(self):
         """The posted, unpaid charge invoices of self."""

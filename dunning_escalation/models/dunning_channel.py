@@ -19,8 +19,6 @@ from collections import defaultdict
 
 from odoo import api, models
 
-from .account_move import OPEN_STATES
-
 
 class DunningChannel(models.AbstractModel):
     _name = "dunning.channel"
@@ -157,15 +155,9 @@ class DunningChannel(models.AbstractModel):
                     Move.browse(listed[_statement_key(moves[0])]) | moves
                 )
             for charge in Move.search(
-                [
-                    (
-                        "dunning_origin_id",
-                        "in",
-                        [i for moves in consolidated.values() for i in moves.ids],
-                    ),
-                    ("state", "=", "posted"),
-                    ("payment_state", "in", OPEN_STATES),
-                ],
+                Move._dunning_open_charges_domain(
+                    "in", [i for moves in consolidated.values() for i in moves.ids]
+                ),
                 order="id",
             ):
                 charges[charge.dunning_origin_id.id].append(charge.id)

@@ -3,7 +3,6 @@ import logging
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from .account_move import OPEN_STATES
 from .dunning_behaviour import SEGMENTS
 from .dunning_policy import LEGAL_PROFILES
 
@@ -151,11 +150,7 @@ class ResPartner(models.Model):
         )
         # And the late-payment charges still open on those invoices.
         for partner, amount in Move._read_group(
-            [
-                ("dunning_origin_id", "any", domain),
-                ("state", "=", "posted"),
-                ("payment_state", "in", OPEN_STATES),
-            ],
+            Move._dunning_open_charges_domain("any", domain),
             ["commercial_partner_id"],
             ["amount_residual_signed:sum"],
         ):
